@@ -1,0 +1,49 @@
+# optbridge: `make html` builds the bilingual site, `make test` runs every test.
+# Both create .venv and install the pinned dependencies on first use (python3 and make suffice).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SPHINX := $(BIN)/sphinx-build
+SPHINXOPTS ?= -W --keep-going -q
+LANGUAGES := en zh_CN
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help setup html gettext test check bench goldens serve lint clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24,<27"
+	$(BIN)/python -m pip install --quiet -e ".[docs,test]"
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install pinned dependencies (done by every target)
+
+html: $(STAMP) ## Build the site in English and Chinese into build/html
+	@start=$$(date +%s); \
+	for lang in $(LANGUAGES); do \
+	  $(SPHINX) -b html -c . $(SPHINXOPTS) -D language=$$lang -d build/doctrees/$$lang docs build/html/$$lang || exit 1; \
+	done; \
+	$(BIN)/python -m optbridge.sphinxext.landing build/html >/dev/null; \
+	echo "Built build/html/index.html (en, zh_CN) in $$(( $$(date +%s) - start )) s"
+
+gettext: $(STAMP) ## Extract messages and update the zh_CN catalogs in docs/locale
+	$(SPHINX) -b gettext -c . -q docs build/gettext
+	$(BIN)/sphinx-intl update -p build/gettext -l zh_CN -d docs/locale --line-width=-1 >/dev/null
+
+test: $(STAMP) ## Run every test (pytest)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check src tests examples conf.py
+
+serve: ## Serve build/html on http://localhost:$(PORT)
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory build/html
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf build docs/migration docs/auto_examples

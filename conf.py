@@ -1,0 +1,79 @@
+"""Sphinx configuration for both site languages.
+
+Build one language per run (``make html`` does both):
+``sphinx-build -c . -D language=zh_CN docs build/html/zh_CN``. Sources are under ``docs/``;
+pages generated from ``docs/mappings/*/*.toml`` land in ``docs/migration/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import optbridge
+
+project = "optbridge"
+author = "optbridge developers"
+copyright = "2026, optbridge developers"
+release = version = optbridge.__version__
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx_design",
+    "sphinx_copybutton",
+    "optbridge.sphinxext",
+    "optbridge.sphinxext.mathml",
+]
+# Formulas become MathML at build time: no MathJax download, no script.
+html_math_renderer = "mathml"
+
+optbridge_mappings_dir = "docs/mappings"
+
+source_suffix = {".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["mappings/**", "_build", "**/README.md"]
+templates_path = ["docs/_templates"]
+html_static_path = ["docs/_static"]
+html_css_files = ["optbridge.css"]
+
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# Translations: prose pages through gettext catalogs under docs/locale/zh_CN/LC_MESSAGES.
+language = "en"
+locale_dirs = ["locale/"]
+gettext_compact = False
+gettext_uuid = False
+gettext_location = False
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+
+html_theme = "pydata_sphinx_theme"
+html_title = "optbridge"
+html_theme_options = {
+    "navbar_end": ["language-switcher", "theme-switcher"],
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+    "secondary_sidebar_items": ["page-toc"],
+}
+html_sidebars = {"**": ["sidebar-nav-bs"]}
+html_last_updated_fmt = None
+html_show_sourcelink = False
+html_copy_source = False
+
+
+def _per_language(app, config) -> None:  # noqa: ANN001 - Sphinx callback
+    """Settings that follow ``-D language=...``: Chinese search uses jieba's bundled dictionary."""
+    if (config.language or "en").startswith("zh"):
+        config.html_search_language = "zh"
+
+
+def setup(app) -> None:  # noqa: ANN001 - Sphinx callback
+    app.connect("config-inited", _per_language)

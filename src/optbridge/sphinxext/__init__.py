@@ -1,0 +1,55 @@
+"""Sphinx extension: pages generated from the mapping data files, in the language being built.
+
+Configuration (``conf.py``): ``optbridge_mappings_dir``, the folder of data files, relative to
+the configuration directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import SphinxError
+
+from optbridge.mappings import MappingError, load_all
+
+from .directives import MappingIndex, MappingMatrix, MappingPage
+from .pages import GENERATED_DIR, write_pages
+
+
+class MappingDataError(SphinxError):
+    category = "Mapping data error"
+
+
+def load_and_generate(app: Sphinx) -> None:
+    root = Path(app.confdir) / app.config.optbridge_mappings_dir
+    try:
+        items = load_all(root)
+    except MappingError as exc:
+        # One line per problem, no traceback: the message names file and field.
+        raise MappingDataError("\n" + "\n".join(exc.problems)) from None
+    app.optbridge_mappings = {item.slug: item for item in items}
+    write_pages(Path(app.srcdir), items)
+
+
+def outdated_when_set_changes(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Index pages list every mapping: re-render them when a data file appears or goes."""
+    slugs = sorted(app.optbridge_mappings)
+    if getattr(env, "optbridge_slugs", None) == slugs:
+        return []
+    env.optbridge_slugs = slugs
+    return [d for d in env.found_docs if d.startswith(f"{GENERATED_DIR}/") and d.endswith("index")]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("optbridge_mappings_dir", "docs/mappings", "env", types=[str])
+    app.connect("builder-inited", load_and_generate)
+    app.connect("env-get-outdated", outdated_when_set_changes)
+    app.add_directive("mapping-page", MappingPage)
+    app.add_directive("mapping-index", MappingIndex)
+    app.add_directive("mapping-matrix", MappingMatrix)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

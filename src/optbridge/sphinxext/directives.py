@@ -1,0 +1,92 @@
+"""The three directives of the generated pages; each renders one kind of page, nothing else."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+
+from optbridge.mappings import MappingFile
+from optbridge.mappings.vocabulary import FRAMEWORKS, Language, phrase, site_language
+
+from . import render
+from .text import inline, paragraph
+
+
+class MappingDirective(SphinxDirective):
+    """Shared plumbing: the loaded tables, the page language, sections with unique ids."""
+
+    has_content = False
+
+    @property
+    def language(self) -> Language:
+        return site_language(self.config.language)
+
+    @property
+    def mappings(self) -> dict[str, MappingFile]:
+        return self.env.app.optbridge_mappings  # loaded once per build, in builder-inited
+
+    def skip(self) -> bool:
+        # The message catalogs are for hand-written prose; table text is translated in the tables.
+        return self.env.app.builder.name == "gettext"
+
+    def make_section(self, title: str) -> nodes.section:
+        section = nodes.section()
+        section += nodes.title(title, "", *inline(title))
+        section["names"].append(nodes.fully_normalize_name(title))
+        self.state.document.note_implicit_target(section, section)
+        return section
+
+    def depend_on(self, items: list[MappingFile]) -> None:
+        for item in items:
+            self.env.note_dependency(str(item.path.resolve()))
+
+
+class MappingPage(MappingDirective):
+    """``{mapping-page} <framework>/<name>``: a whole mapping page."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        if self.skip():
+            return []
+        item = self.mappings.get(self.arguments[0])
+        if item is None:
+            raise self.error(f"no mapping data file for {self.arguments[0]!r}")
+        self.depend_on([item])
+        page = self.make_section(phrase("title", self.language, api=item.mapping.source.api))
+        page += render.mapping_body(item, self.language, self.make_section)
+        return [page]
+
+
+class MappingIndex(MappingDirective):
+    """``{mapping-index} <framework>``: the table of one source framework's mappings."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        if self.skip():
+            return []
+        framework = self.arguments[0]
+        items = [i for i in self.mappings.values() if i.mapping.source.framework == framework]
+        if not items:
+            raise self.error(f"no mapping data files for source framework {framework!r}")
+        self.depend_on(items)
+        name = FRAMEWORKS[framework]
+        page = self.make_section(phrase("index_title", self.language, framework=name))
+        page += paragraph(phrase("index_intro", self.language, framework=name))
+        page += render.index_table(items, self.language)
+        return [page]
+
+
+class MappingMatrix(MappingDirective):
+    """``{mapping-matrix}``: which source API maps to which target framework."""
+
+    def run(self) -> list[nodes.Node]:
+        if self.skip():
+            return []
+        items = list(self.mappings.values())
+        self.depend_on(items)
+        page = self.make_section(phrase("matrix_title", self.language))
+        page += paragraph(phrase("matrix_caption", self.language))
+        page += render.matrix_table(items, self.language)
+        return [page]

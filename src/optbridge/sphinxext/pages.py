@@ -1,0 +1,55 @@
+"""Generated source pages: one stub per mapping, one index per source framework, one matrix.
+
+The stubs hold only directives, the same for every language; the directives render the text of
+the language being built. Files are rewritten only when their content changes, so an unchanged
+stub does not make Sphinx re-read a page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from optbridge.mappings import MappingFile
+
+#: Folder, under the Sphinx source directory, that receives the generated pages (git-ignored).
+GENERATED_DIR = "migration"
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def docname(slug: str) -> str:
+    """The Sphinx document name of the mapping page for ``slug`` (``pytorch/RMSprop-mindspore``)."""
+    return f"{GENERATED_DIR}/{slug}"
+
+
+def write_pages(srcdir: Path, mappings: list[MappingFile]) -> set[Path]:
+    """Write every generated page; remove stale ones; return the paths written."""
+    root = Path(srcdir) / GENERATED_DIR
+    wanted: dict[Path, str] = {}
+    frameworks: dict[str, list[str]] = {}
+    for item in mappings:
+        framework, stem = item.slug.split("/")
+        frameworks.setdefault(framework, []).append(stem)
+        wanted[root / f"{item.slug}.md"] = f"```{{mapping-page}} {item.slug}\n```\n"
+    for framework, stems in sorted(frameworks.items()):
+        toctree = "\n".join(sorted(stems))
+        wanted[root / framework / "index.md"] = (
+            f"```{{mapping-index}} {framework}\n```\n\n"
+            f"```{{toctree}}\n:hidden:\n\n{toctree}\n```\n"
+        )
+    indexes = "\n".join(f"{framework}/index" for framework in sorted(frameworks))
+    wanted[root / "index.md"] = (
+        f"```{{mapping-matrix}}\n```\n\n```{{toctree}}\n:maxdepth: 1\n\n{indexes}\n```\n"
+    )
+    for path, text in wanted.items():
+        _write_if_changed(path, text)
+    if root.exists():
+        for path in root.rglob("*.md"):
+            if path not in wanted:
+                path.unlink()
+    return set(wanted)
