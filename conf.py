@@ -7,7 +7,11 @@ pages generated from ``docs/mappings/*/*.toml`` land in ``docs/migration/`` (git
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import optbridge
+
+HERE = Path(__file__).resolve().parent
 
 project = "optbridge"
 author = "optbridge developers"
@@ -73,6 +77,8 @@ def _per_language(app, config) -> None:  # noqa: ANN001 - Sphinx callback
     """Settings that follow ``-D language=...``: Chinese search uses jieba's bundled dictionary."""
     if (config.language or "en").startswith("zh"):
         config.html_search_language = "zh"
+        # jieba's own dictionary splits 学习率 into 学习 + 率; our terms keep them whole.
+        config.html_search_options = {"dict": str(HERE / "docs" / "search-terms.zh.txt")}
 
 
 def setup(app) -> None:  # noqa: ANN001 - Sphinx callback

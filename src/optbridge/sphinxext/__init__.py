@@ -11,16 +11,14 @@ from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import SphinxError
+from sphinx.util import logging
 
 from optbridge.mappings import MappingError, load_all
 
 from .directives import MappingIndex, MappingMatrix, MappingPage
 from .pages import GENERATED_DIR, write_pages
 
-
-class MappingDataError(SphinxError):
-    category = "Mapping data error"
+logger = logging.getLogger(__name__)
 
 
 def load_and_generate(app: Sphinx) -> None:
@@ -28,8 +26,12 @@ def load_and_generate(app: Sphinx) -> None:
     try:
         items = load_all(root)
     except MappingError as exc:
-        # One line per problem, no traceback: the message names file and field.
-        raise MappingDataError("\n" + "\n".join(exc.problems)) from None
+        # One line per problem, then stop before anything is rendered. Any exception would make
+        # Sphinx print a crash report asking to file a Sphinx bug, which hides the real message.
+        for problem in exc.problems:
+            logger.error(problem)
+        logger.error("Mapping data error: %d problem(s); nothing was built.", len(exc.problems))
+        raise SystemExit(2) from None
     app.optbridge_mappings = {item.slug: item for item in items}
     write_pages(Path(app.srcdir), items)
 
