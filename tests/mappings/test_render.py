@@ -35,7 +35,7 @@ def build(src: Path, language: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q", "-D", f"language={language}",
          "-d", str(src / "_doctrees" / language), str(src), str(out)],
-        capture_output=True, text=True, timeout=120,
+        check=False, capture_output=True, text=True, timeout=120,
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from optbridge.mappings import load_all
 
 SWITCH = re.compile(r'class="nav-link optbridge-language-switch" href="([^"]+)"')
-REMOTE_ASSET = re.compile(r'<(?:script|link|img)[^>]+(?:src|href)="(?:https?:)?//', re.I)
+REMOTE_ASSET = re.compile(r'<(?:script|link|img)[^>]+(?:src|href)="(?:https?:)?//', re.IGNORECASE)
 
 
 def pages(root: Path) -> set[str]:
