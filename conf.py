@@ -73,13 +73,13 @@ html_show_sourcelink = False
 html_copy_source = False
 
 
-def _per_language(app, config) -> None:  # noqa: ANN001 - Sphinx callback
-    """Settings that follow ``-D language=...``: Chinese search uses jieba's bundled dictionary."""
+def _per_language(app, config) -> None:
+    """Settings that follow ``-D language=...``: Chinese search segments words with jieba."""
     if (config.language or "en").startswith("zh"):
         config.html_search_language = "zh"
         # jieba's own dictionary splits 学习率 into 学习 + 率; our terms keep them whole.
         config.html_search_options = {"dict": str(HERE / "docs" / "search-terms.zh.txt")}
 
 
-def setup(app) -> None:  # noqa: ANN001 - Sphinx callback
+def setup(app) -> None:
     app.connect("config-inited", _per_language)
