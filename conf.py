@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import optbridge
+from optbridge.sphinxext.gallery import gallery_inputs_changed
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,13 +27,14 @@ extensions = [
     "sphinx_copybutton",
     "optbridge.sphinxext",
     "optbridge.sphinxext.mathml",
+    "sphinx_gallery.gen_gallery",
 ]
 # Formulas become MathML at build time: no MathJax download, no script.
 html_math_renderer = "mathml"
 
 optbridge_mappings_dir = "docs/mappings"
 
-source_suffix = {".md": "markdown"}
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}  # the gallery writes .rst
 root_doc = "index"
 exclude_patterns = ["mappings/**", "_build", "**/README.md"]
 templates_path = ["docs/_templates"]
@@ -53,6 +55,25 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
+
+# The gallery runs once per `make html`: the English build executes what is out of date and the
+# Chinese build reuses those results (translating the prose through the catalogs).
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "run_stale_examples": gallery_inputs_changed(HERE),
+    "abort_on_example_error": False,  # run them all, then fail naming every broken one
+    "write_computation_times": True,
+    "min_reported_time": 0,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "image_scrapers": ("matplotlib",),
+    "reset_modules": ("matplotlib",),
+    "promote_jupyter_magic": False,
+    "show_signature": False,
+}
 
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True

@@ -81,10 +81,7 @@ PHRASES: dict[str, dict[Language, str]] = {
     "col_target_api": {"en": "Target APIs", "zh": "目标 API"},
     "col_description": {"en": "Description", "zh": "说明"},
     "diff_link": {"en": "diff", "zh": "差异对比"},
-    "no_example": {
-        "en": "The executed example for this mapping is listed in the example gallery.",
-        "zh": "此映射的可执行示例见示例库。",
-    },
+    "full_example": {"en": "the whole example", "zh": "完整示例"},
     "index_title": {"en": "{framework} API mappings", "zh": "{framework} API 映射"},
     "index_intro": {
         "en": "Optimizer APIs of {framework} and their counterparts. Each row links to its page.",

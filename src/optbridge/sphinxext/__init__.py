@@ -16,6 +16,7 @@ from sphinx.util import logging
 from optbridge.mappings import MappingError, load_all
 
 from .directives import MappingIndex, MappingMatrix, MappingPage
+from .gallery import record_gallery_inputs
 from .pages import GENERATED_DIR, write_pages
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,16 @@ def outdated_when_set_changes(
     return [d for d in env.found_docs if d.startswith(f"{GENERATED_DIR}/") and d.endswith("index")]
 
 
+def record_gallery_run(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.name == "html":
+        record_gallery_inputs(Path(app.confdir))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("optbridge_mappings_dir", "docs/mappings", "env", types=[str])
     app.connect("builder-inited", load_and_generate)
     app.connect("env-get-outdated", outdated_when_set_changes)
+    app.connect("build-finished", record_gallery_run)
     app.add_directive("mapping-page", MappingPage)
     app.add_directive("mapping-index", MappingIndex)
     app.add_directive("mapping-matrix", MappingMatrix)

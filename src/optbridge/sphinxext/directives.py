@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
@@ -9,6 +11,7 @@ from optbridge.mappings import MappingFile
 from optbridge.mappings.vocabulary import FRAMEWORKS, Language, phrase, site_language
 
 from . import render
+from .gallery import ExampleError, example_markdown, executed_example
 from .text import inline, paragraph
 
 
@@ -55,7 +58,30 @@ class MappingPage(MappingDirective):
         self.depend_on([item])
         page = self.make_section(phrase("title", self.language, api=item.mapping.source.api))
         page += render.mapping_body(item, self.language, self.make_section)
+        if item.mapping.examples:
+            page += self.examples_section(item)
         return [page]
+
+    def examples_section(self, item: MappingFile) -> nodes.section:
+        """The executed example(s): synchronized code tabs, output and figures of this build."""
+        section = self.make_section(phrase("code_example", self.language))
+        conf = self.config.sphinx_gallery_conf
+        srcdir = Path(self.env.srcdir)
+        labels = {
+            "source": item.mapping.source.api,
+            "target": item.mapping.target.api,
+        }
+        for entry in item.mapping.examples:
+            try:
+                example = executed_example(
+                    srcdir, srcdir / conf["examples_dirs"], conf["gallery_dirs"], entry.script
+                )
+            except ExampleError as exc:
+                raise self.error(f"{item.path}: examples: {exc}") from None
+            self.env.note_dependency(str(srcdir / conf["examples_dirs"] / f"{entry.script}.py"))
+            text = example_markdown(example, labels, phrase("full_example", self.language))
+            section += self.parse_text_to_nodes(text)
+        return section
 
 
 class MappingIndex(MappingDirective):

@@ -1,0 +1,147 @@
+"""The executed gallery examples, as the mapping pages embed them, and when to re-run them.
+
+An example marks the code of each side with a first line ``# optbridge: source`` or
+``# optbridge: target``; the page shows those blocks in synchronized tabs, then the output and
+figures that sphinx-gallery recorded when it executed the script in this build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+MARKER = re.compile(r"\A\s*# optbridge: (source|target)[ \t]*\n")
+OUTPUT_BLOCK = re.compile(
+    r"\.\. rst-class:: sphx-glr-script-out\n\n \.\. code-block:: none\n\n(?P<body>(?:    .*\n|\n)+)"
+)
+RUNNING_TIME = re.compile(r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)")
+INPUTS_STAMP = ".optbridge-inputs"
+
+
+class ExampleError(Exception):
+    """An example is missing, lacks a marked side, or was not executed by the gallery."""
+
+
+@dataclass(frozen=True)
+class ExecutedExample:
+    script: str
+    code: dict[str, str]  # "source"/"target" -> code shown in the tabs
+    output: str
+    images: list[str]  # paths relative to the Sphinx source directory
+    seconds: float
+
+
+def marked_code(path: Path) -> dict[str, str]:
+    """The code blocks of ``path`` marked as the source and the target side."""
+    _, blocks = split_code_and_text_blocks(path)
+    code: dict[str, str] = {}
+    for block in blocks:
+        label, content = block[0], block[1]
+        match = MARKER.match(content) if label == "code" else None
+        if match:
+            if match.group(1) in code:
+                raise ExampleError(f"{path}: more than one block marked '{match.group(1)}'")
+            code[match.group(1)] = content[match.end() :].strip("\n")
+    missing = {"source", "target"} - set(code)
+    if missing:
+        raise ExampleError(
+            f"{path}: no code block starts with '# optbridge: {min(missing)}'"
+        )
+    return code
+
+
+def recorded_output(rst: Path) -> tuple[str, float]:
+    """What the executed script printed, and its running time, from the gallery's page."""
+    text = rst.read_text(encoding="utf-8")
+    chunks = [textwrap.dedent(m.group("body")).strip("\n") for m in OUTPUT_BLOCK.finditer(text)]
+    timing = RUNNING_TIME.search(text)
+    seconds = int(timing.group(1)) * 60 + float(timing.group(2)) if timing else 0.0
+    return "\n".join(c for c in chunks if c), seconds
+
+
+def executed_example(srcdir: Path, examples_dir: Path, gallery_dir: str, script: str) -> ExecutedExample:
+    source = examples_dir / f"{script}.py"
+    if not source.exists():
+        raise ExampleError(f"example {source} does not exist")
+    rst = srcdir / gallery_dir / f"{script}.rst"
+    if not rst.exists():
+        raise ExampleError(f"example {script} was not executed by the gallery ({rst} is missing)")
+    output, seconds = recorded_output(rst)
+    images = sorted((srcdir / gallery_dir / "images").glob(f"sphx_glr_{script}_[0-9][0-9][0-9].png"))
+    return ExecutedExample(
+        script=script,
+        code=marked_code(source),
+        output=output,
+        images=[p.relative_to(srcdir).as_posix() for p in images],
+        seconds=seconds,
+    )
+
+
+def gallery_inputs(root: Path) -> str:
+    """A digest of everything an example's results depend on besides its own text."""
+    digest = hashlib.sha256()
+    digest.update(f"torch {torch.__version__}\n".encode())
+    digest.update(f"device {os.environ.get('OPTBRIDGE_DEVICE', '')}\n".encode())
+    for path in sorted((root / "src" / "optbridge").rglob("*.py")) + sorted(
+        (root / "examples").glob("*.py")
+    ):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _stamp(root: Path) -> Path:
+    return root / "docs" / "auto_examples" / INPUTS_STAMP
+
+
+def gallery_inputs_changed(root: Path) -> bool:
+    """True when the library, an example or the device changed since the gallery last ran.
+
+    sphinx-gallery skips an example whose own checksum is unchanged; that alone would keep
+    results computed by an older library, so then every example runs again.
+    """
+    stamp = _stamp(root)
+    return not stamp.exists() or stamp.read_text(encoding="utf-8") != gallery_inputs(root)
+
+
+def record_gallery_inputs(root: Path) -> None:
+    """Called after a successful build: the gallery's results match the current inputs."""
+    stamp = _stamp(root)
+    if stamp.parent.exists():
+        stamp.write_text(gallery_inputs(root), encoding="utf-8")
+
+
+def _fence(text: str, char: str = "`") -> str:
+    """A code fence longer than any run of ``char`` inside ``text``."""
+    longest = max((len(m) for m in re.findall(f"{re.escape(char)}+", text)), default=0)
+    return char * max(3, longest + 1)
+
+
+def example_markdown(example: ExecutedExample, labels: dict[str, str], more: str) -> str:
+    """MyST for the embedded example: tabs (source | target), output, figures, downloads."""
+    tabs = []
+    for side in ("source", "target"):
+        fence = _fence(example.code[side])
+        tabs.append(
+            f":::::{{tab-item}} {labels[side]}\n:sync: {side}\n\n"
+            f"{fence}python\n{example.code[side]}\n{fence}\n:::::\n"
+        )
+    parts = ["::::::{tab-set}\n:sync-group: mapping-side\n\n" + "\n".join(tabs) + "::::::\n"]
+    if example.output:
+        fence = _fence(example.output)
+        parts.append(f"{fence}text\n{example.output}\n{fence}\n")
+    for image in example.images:
+        parts.append(f"```{{image}} /{image}\n:alt: {example.script}\n:class: optbridge-figure\n```\n")
+    parts.append(
+        f"{{download}}`{example.script}.py </auto_examples/{example.script}.py>` · "
+        f"{{download}}`{example.script}.ipynb </auto_examples/{example.script}.ipynb>` · "
+        f"{{doc}}`{more} </auto_examples/{example.script}>`\n"
+    )
+    return "\n".join(parts)
