@@ -88,7 +88,7 @@ class TrajectoryCheck(Strict):
 
     kind: Literal["trajectory"]
     #: Built-in problem from :mod:`optbridge.mappings.problems`.
-    problem: Literal["quadratic", "sign_flip", "named_params"] = "quadratic"
+    problem: Literal["quadratic", "sign_flip", "named_params", "named_sign_flip"] = "quadratic"
     steps: Annotated[int, Field(ge=1, le=200)] = 5
     source: Kwargs = {}
     target: Kwargs = {}

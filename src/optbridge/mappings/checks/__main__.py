@@ -1,0 +1,48 @@
+"""``make check``: every claim of every mapping file, as a table; exit 1 if any fails."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from optbridge.mappings import MappingError, load_all
+
+from .report import check_mapping
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m optbridge.mappings.checks")
+    parser.add_argument("mappings", nargs="?", default="docs/mappings", type=Path)
+    parser.add_argument("--goldens", default="tests/goldens", type=Path)
+    parser.add_argument("--verbose", "-v", action="store_true", help="print passing claims too")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        items = load_all(args.mappings)
+    except MappingError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 2
+    totals = {"pass": 0, "fail": 0, "skip": 0}
+    print(f"{'mapping':<48} {'pass':>5} {'fail':>5} {'skip':>5}")
+    failures = []
+    for item in items:
+        report = check_mapping(item, args.goldens if args.goldens.exists() else None)
+        counts = {s: sum(c.status == s for c in report.claims) for s in totals}
+        for status, n in counts.items():
+            totals[status] += n
+        print(f"{item.slug:<48} {counts['pass']:>5} {counts['fail']:>5} {counts['skip']:>5}")
+        failures += report.failures
+        if args.verbose:
+            for claim in report.claims:
+                print("    " + claim.line())
+    print(f"{'total':<48} {totals['pass']:>5} {totals['fail']:>5} {totals['skip']:>5}"
+          f"   ({time.perf_counter() - start:.1f} s)")
+    for claim in failures:
+        print(claim.line(), file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

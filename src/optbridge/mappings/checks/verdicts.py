@@ -1,0 +1,109 @@
+"""Run a declared check through both counterparts and judge it."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from optbridge.mappings.schema import Mapping, TrajectoryCheck, ValidationCheck
+
+from .drivers import Driver, driver_for
+from .problems import PROBLEMS
+from .resolve import resolve_counterpart
+
+#: Stand-in for a required learning rate when a validation check does not give one.
+REQUIRED_LR = 0.01
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    detail: str
+    measured: float | None = None
+
+
+def _kwargs(values: dict[str, Any]) -> dict[str, Any]:
+    # TOML has no tuples; every framework here takes pairs such as etas as tuples.
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+
+
+def _driver(mapping: Mapping, side: str, kwargs: dict[str, Any], problem: str,
+            lr_gamma: float = 1.0, steps: int = 1) -> Driver:
+    api = getattr(mapping, side)
+    factory = resolve_counterpart(api.counterpart)
+    driver = driver_for(api.counterpart)
+    return driver(factory, PROBLEMS[problem].initial(), _kwargs(kwargs), lr_gamma, steps)
+
+
+def run_trajectory(mapping: Mapping, check: TrajectoryCheck) -> Verdict:
+    problem = PROBLEMS[check.problem]
+    sides = {
+        side: _driver(mapping, side, getattr(check, side), check.problem, check.lr_gamma,
+                      check.steps)
+        for side in ("source", "target")
+    }
+    for name, value in check.target_state.items():
+        sides["target"].seed_state(name, value)
+    for t in range(check.steps):
+        for driver in sides.values():
+            driver.step(problem.gradient(driver.values(), t))
+    source, target = sides["source"].values(), sides["target"].values()
+    diff = max(float((source[n] - target[n]).abs().max()) for n in source)
+    if check.expect == "agree":
+        ok = diff <= check.tolerance
+        return Verdict(ok, f"max |Δ| = {diff:.3g} after {check.steps} steps "
+                           f"(must be ≤ {check.tolerance:g})", diff)
+    low, high = check.min_difference, check.max_difference
+    ok = diff >= low and (high is None or diff <= high)
+    bounds = f"≥ {low:g}" + (f" and ≤ {high:g}" if high is not None else "")
+    return Verdict(ok, f"max |Δ| = {diff:.3g} after {check.steps} steps (must be {bounds})", diff)
+
+
+def _raised(mapping: Mapping, side: str, kwargs: dict[str, Any]) -> BaseException | None:
+    api = getattr(mapping, side)
+    factory = resolve_counterpart(api.counterpart)
+    kwargs = dict(kwargs)
+    signature = inspect.signature(factory).parameters
+    for key in ("learning_rate", "lr"):
+        if key in signature and signature[key].default is inspect.Parameter.empty:
+            kwargs.setdefault(key, REQUIRED_LR)
+    try:
+        driver = driver_for(api.counterpart)(
+            factory, PROBLEMS["quadratic"].initial(), _kwargs(kwargs), 1.0, 1
+        )
+        driver.step(PROBLEMS["quadratic"].gradient(driver.values(), 0))
+    except Exception as exc:  # noqa: BLE001 - the exception is what is being checked
+        return exc
+    return None
+
+
+def _matches(expected: str, raised: BaseException | None) -> bool:
+    if expected == "none":
+        return raised is None
+    return raised is not None and expected in {c.__name__ for c in type(raised).__mro__}
+
+
+def _describe(raised: BaseException | None) -> str:
+    return "accepts" if raised is None else f"raises {type(raised).__name__}: {raised}"
+
+
+def run_validation(mapping: Mapping, check: ValidationCheck) -> Verdict:
+    with torch.no_grad():
+        source = _raised(mapping, "source", check.source)
+        target = _raised(mapping, "target", check.target)
+    ok = _matches(check.source_raises, source) and _matches(check.target_raises, target)
+    detail = (f"source {_describe(source)} (expected {check.source_raises}); "
+              f"target {_describe(target)} (expected {check.target_raises})")
+    return Verdict(ok, detail)
+
+
+def run_check(mapping: Mapping, check: TrajectoryCheck | ValidationCheck) -> Verdict:
+    try:
+        if isinstance(check, TrajectoryCheck):
+            return run_trajectory(mapping, check)
+        return run_validation(mapping, check)
+    except Exception as exc:  # noqa: BLE001 - a broken check is a failed claim, with its reason
+        return Verdict(False, f"could not run: {type(exc).__name__}: {exc}")
