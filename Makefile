@@ -44,6 +44,9 @@ gettext: $(STAMP) ## Extract messages and update the zh_CN catalogs in docs/loca
 test: html ## Build the site, then run every test (pytest)
 	$(BIN)/python -m pytest
 
+check: $(STAMP) ## Check every claim of every mapping page, as a table
+	$(BIN)/python -m optbridge.mappings.checks docs/mappings --goldens tests/goldens
+
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check src tests examples conf.py
 

@@ -81,6 +81,17 @@ PHRASES: dict[str, dict[Language, str]] = {
     "col_target_api": {"en": "Target APIs", "zh": "目标 API"},
     "col_description": {"en": "Description", "zh": "说明"},
     "diff_link": {"en": "diff", "zh": "差异对比"},
+    "verified_title": {"en": "Verification", "zh": "验证"},
+    "verified": {
+        "en": "This build verified {passed} claims of this page. Names and defaults were "
+        "compared with: {against}. Behaviour checks run on both sides: {checks}.",
+        "zh": "本次构建验证了本页的 {passed} 项内容。参数名与默认值已对照：{against}。"
+        "在两侧运行的行为检查：{checks}。",
+    },
+    "not_installed": {
+        "en": "Not installed on the build machine, so not read live: {skipped}.",
+        "zh": "构建环境未安装、因而未实时读取：{skipped}。",
+    },
     "full_example": {"en": "the whole example", "zh": "完整示例"},
     "index_title": {"en": "{framework} API mappings", "zh": "{framework} API 映射"},
     "index_intro": {

@@ -55,6 +55,8 @@ def record_gallery_run(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("optbridge_mappings_dir", "docs/mappings", "env", types=[str])
+    # Trajectories and signatures recorded from the real frameworks (`make goldens`).
+    app.add_config_value("optbridge_goldens_dir", "", "env", types=[str])
     app.connect("builder-inited", load_and_generate)
     app.connect("env-get-outdated", outdated_when_set_changes)
     app.connect("build-finished", record_gallery_run)

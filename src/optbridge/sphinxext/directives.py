@@ -8,6 +8,7 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from optbridge.mappings import MappingFile
+from optbridge.mappings.checks import check_mapping
 from optbridge.mappings.vocabulary import FRAMEWORKS, Language, phrase, site_language
 
 from . import render
@@ -58,9 +59,35 @@ class MappingPage(MappingDirective):
         self.depend_on([item])
         page = self.make_section(phrase("title", self.language, api=item.mapping.source.api))
         page += render.mapping_body(item, self.language, self.make_section)
+        page += self.verification_section(item)
         if item.mapping.examples:
             page += self.examples_section(item)
         return [page]
+
+    def verification_section(self, item: MappingFile) -> nodes.section:
+        """Run every claim of the page; a false one fails the build, true ones are listed."""
+        goldens = Path(self.config.optbridge_goldens_dir)
+        report = check_mapping(item, goldens if goldens.is_dir() else None)
+        if report.failures:
+            raise self.error("false claims:\n" + "\n".join(c.line() for c in report.failures))
+        section = self.make_section(phrase("verified_title", self.language))
+        checks = ", ".join(f"`{name}`" for name in item.mapping.checks) or "-"
+        section += paragraph(
+            phrase(
+                "verified",
+                self.language,
+                passed=str(len(report.claims) - len([c for c in report.claims if c.status == "skip"])),
+                against="; ".join(f"`{label}`" for label in report.checked_against),
+                checks=checks,
+            )
+        )
+        skipped = [c.what.removeprefix("live signature of ") for c in report.claims
+                   if c.status == "skip"]
+        if skipped:
+            section += paragraph(
+                phrase("not_installed", self.language, skipped=", ".join(f"`{s}`" for s in skipped))
+            )
+        return section
 
     def examples_section(self, item: MappingFile) -> nodes.section:
         """The executed example(s): synchronized code tabs, output and figures of this build."""

@@ -1,0 +1,67 @@
+"""The checks bite: each wrong fixture fails naming the file, the row and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optbridge.mappings import load_all, load_mapping
+from optbridge.mappings.checks import check_mapping
+from optbridge.mappings.checks.__main__ import main as check_main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "claims" / "pytorch"
+
+
+def failures(name: str) -> list[str]:
+    report = check_mapping(load_mapping(FIXTURES / name))
+    return [claim.line() for claim in report.failures]
+
+
+def test_correct_fixture_passes() -> None:
+    assert failures("correct.toml") == []
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("wrong-default.toml",
+         ("parameters[1].target_default: target names and defaults vs "
+         "optbridge.compat.paddle.Rprop: FAIL states 0.05, the signature has 0.001")),
+        ("misspelled-parameter.toml",
+         "parameters[6].source: source names and defaults vs torch.optim.Rprop"),
+        ("misspelled-parameter.toml", "source parameter 'maximize' has no row"),
+        ("missing-parameter.toml", "source parameter 'differentiable' has no row"),
+        ("wrong-verdict.toml",
+         "checks.default_lr: trajectory check for parameters[1]: FAIL max |Δ| = 0.0436"),
+        ("nonexistent-api.toml",
+         "source.api: torch.optim.RProp exists: FAIL torch.optim has no attribute 'RProp'"),
+    ],
+)
+def test_wrong_fixture_fails_with_a_precise_message(fixture: str, expected: str) -> None:
+    lines = failures(fixture)
+    assert any(expected in line for line in lines), "\n".join(lines)
+    assert all(line.startswith(str(FIXTURES / fixture)) for line in lines)
+
+
+def test_every_project_claim_holds(repo_root: Path) -> None:
+    problems = []
+    for item in load_all(repo_root / "docs" / "mappings"):
+        report = check_mapping(item, repo_root / "tests" / "goldens")
+        problems += [claim.line() for claim in report.failures]
+        assert any(c.status == "pass" for c in report.claims), item.path
+    assert not problems, "\n".join(problems)
+
+
+def test_make_check_prints_a_table_and_fails_on_a_false_claim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "pytorch"
+    folder.mkdir()
+    (folder / "Rprop-paddle.toml").write_bytes((FIXTURES / "wrong-verdict.toml").read_bytes())
+    assert check_main([str(tmp_path), "--goldens", str(tmp_path / "none")]) == 1
+    out = capsys.readouterr()
+    assert "pytorch/Rprop-paddle" in out.out and "total" in out.out
+    assert "checks.default_lr" in out.err
+    (folder / "Rprop-paddle.toml").write_bytes((FIXTURES / "correct.toml").read_bytes())
+    assert check_main([str(tmp_path), "--goldens", str(tmp_path / "none")]) == 0
