@@ -1,0 +1,115 @@
+"""Ascend ``torch_npu.optim.NpuFusedRMSprop`` on the shared engine, on any device.
+
+torch_npu's fused optimizers move every parameter and gradient into one flat buffer per dtype
+on the first step and run ordinary torch ops once per buffer; the shared engine does the same,
+so this facade only adds torch_npu's constructor, its dtype rule and its ``zero_grad``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from optbridge.engine import RMSPROP, FlatBufferOptimizer
+
+__all__ = ["NpuFusedRMSprop"]
+
+_FUSED_DTYPES = (torch.float32, torch.float16)
+
+
+class NpuFusedRMSprop(FlatBufferOptimizer):
+    r"""torch_npu's ``NpuFusedRMSprop``: PyTorch's RMSprop maths on combined flat buffers.
+
+    Parameters
+    ----------
+    params : iterable
+        Tensors or parameter-group dicts; float32 or float16 only (checked at the first step,
+        as torch_npu does, with ``TypeError``).
+    lr : float, default 1e-2
+        (torch_npu's older Chinese docs say 1e-3; the code uses 1e-2.)
+    alpha : float, default 0.99
+    eps : float, default 1e-8
+    weight_decay : float, default 0
+    momentum : float, default 0
+    centered : bool, default False
+
+    Raises
+    ------
+    ValueError
+        For a negative ``lr``, ``eps``, ``momentum``, ``weight_decay`` or ``alpha``.
+    TypeError
+        At the first step, for a parameter that is neither float32 nor float16.
+    RuntimeError
+        At a step, for sparse gradients.
+
+    Notes
+    -----
+    No ``maximize``, ``foreach``, ``capturable`` or ``differentiable`` arguments. State per
+    parameter: ``step``, ``square_avg``, ``momentum_buffer`` (momentum > 0), ``grad_avg``
+    (centered). ``zero_grad()`` zeroes the combined gradient buffer in place (its default is
+    ``set_to_none=False``); ``zero_grad(set_to_none=True)`` raises ``ValueError`` because the
+    gradients must stay views of the combined buffer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from optbridge.compat.torch_npu import NpuFusedRMSprop
+    >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = NpuFusedRMSprop([w], lr=0.01)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> opt.zero_grad()
+    """
+
+    rule = RMSPROP
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False) -> None:
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if alpha < 0.0:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
+                        "weight_decay": weight_decay}
+        super().__init__(params, defaults)
+
+    def rule_options(self, group: dict) -> dict:
+        return {"lr": group["lr"], "alpha": group["alpha"], "eps": group["eps"],
+                    "weight_decay": group["weight_decay"], "momentum": group["momentum"],
+                    "centered": group["centered"], "maximize": False}
+
+    def step(self, closure: Any = None) -> Any:
+        """One step over all groups; checks dtypes and sparse gradients like torch_npu.
+
+        As in torch_npu the closure runs first, then the checks, then the update.
+        """
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if p.dtype not in _FUSED_DTYPES:
+                    raise TypeError("Fused optimizer's parameters must be either float32 or "
+                                    f"float16, but received {p.dtype}")
+                if p.grad.is_sparse:
+                    raise RuntimeError("NpuFusedRMSprop does not support sparse gradients.")
+        super().step()
+        return loss
+
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Zero the gradients in place; ``set_to_none=True`` is refused as in torch_npu."""
+        if set_to_none:
+            raise ValueError("set_to_none is not supported in fused optimizers")
+        super().zero_grad(set_to_none=False)

@@ -1,0 +1,53 @@
+"""PyTorch's Rprop rule (also MindSpore's and Paddle's, which add coupled weight decay)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from optbridge.engine.rules.spec import Rule, StateBuffer
+
+
+def rprop_(
+    param: Tensor,
+    grad: Tensor,
+    state: dict[str, Tensor],
+    *,
+    lr: float | Tensor | None = None,
+    etas: tuple[float, float] = (0.5, 1.2),
+    step_sizes: tuple[float, float] = (1e-6, 50.0),
+    maximize: bool = False,
+    weight_decay: float = 0.0,
+) -> None:
+    """One Rprop step, in place on ``param``, ``state["prev"]`` and ``state["step_size"]``.
+
+    Same values as ``torch.optim.Rprop(foreach=False)``: every operation here is exact or
+    rounds once, in the same order. ``lr`` only seeds ``step_size`` (see ``RPROP``).
+    """
+    del lr  # the step sizes carry the learning rate after initialisation
+    etaminus, etaplus = etas
+    step_size_min, step_size_max = step_sizes
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        grad = grad.add(param, alpha=weight_decay)
+    prev = state["prev"]
+    step_size = state["step_size"]
+
+    sign = grad.mul(prev).sign()
+    # torch.where instead of masked assignment: same values, fewer ops on big buffers.
+    factor = torch.where(
+        sign.gt(0), etaplus, torch.where(sign.lt(0), etaminus, torch.where(sign.eq(0), 1, sign))
+    )
+    step_size.mul_(factor).clamp_(step_size_min, step_size_max)
+    grad = torch.where(factor.eq(etaminus), 0, grad)
+    param.addcmul_(grad.sign(), step_size, value=-1)
+    prev.copy_(grad)
+
+
+RPROP = Rule(
+    name="rprop",
+    update=rprop_,
+    state=(StateBuffer("prev", "zeros"), StateBuffer("step_size", "lr")),
+)
+"""PyTorch-named Rprop state: ``prev`` (zeros) and ``step_size`` (the lr)."""

@@ -1,0 +1,41 @@
+"""What both drop-in optimizers share: torch's group defaults and unsupported-option errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.optim.optimizer import _get_capturable_supported_devices
+
+from optbridge.engine.optimizer import FlatBufferOptimizer
+
+
+class TorchDropIn(FlatBufferOptimizer):
+    """A FlatBufferOptimizer that mirrors one ``torch.optim`` class's API."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+
+    def validate_param_group(self, group: dict[str, Any]) -> None:
+        if group.get("differentiable"):
+            raise NotImplementedError(
+                f"{type(self).__name__} does not support differentiable=True (autograd through "
+                f"the optimizer step); use torch.optim.{self.display_name}(differentiable=True)"
+            )
+
+    def _step_group(self, gi: int, group: dict[str, Any]) -> None:
+        if group.get("capturable") and not torch.compiler.is_compiling():
+            supported = _get_capturable_supported_devices()
+            for p in group["params"]:
+                if p.grad is not None and p.device.type not in supported:
+                    # torch.optim raises the same AssertionError for these devices.
+                    raise AssertionError(
+                        "If capturable=True, params and state_steps must be on supported "
+                        f"devices: {supported}."
+                    )
+        super()._step_group(gi, group)
