@@ -13,7 +13,7 @@ PORT ?= 8000
 DEVICE ?= cpu
 
 .DEFAULT_GOAL := help
-.PHONY: help setup html gettext test check bench goldens serve lint clean
+.PHONY: help setup html gettext test check goldens serve lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ test: html ## Build the site, then run every test (pytest)
 
 check: $(STAMP) ## Check every claim of every mapping page, as a table
 	$(BIN)/python -m optbridge.mappings.checks docs/mappings --goldens tests/goldens
+
+goldens: $(STAMP) ## Maintainers: re-record tests/goldens from the real frameworks (see README)
+	$(BIN)/python tests/goldens/record.py
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check src tests examples conf.py
