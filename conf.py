@@ -10,9 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import optbridge
+from optbridge.npu import install as install_simulated_npu
+from optbridge.npu import real_torch_npu_available
 from optbridge.sphinxext.gallery import gallery_inputs_changed
 
 HERE = Path(__file__).resolve().parent
+
+# Gallery examples run in this process, and autograd sizes its per-device queues the first time
+# it runs: a simulated NPU that an example asks for must be registered before any example runs.
+if not real_torch_npu_available():
+    install_simulated_npu()
 
 project = "optbridge"
 author = "optbridge developers"
@@ -27,6 +34,7 @@ extensions = [
     "sphinx_copybutton",
     "optbridge.sphinxext",
     "optbridge.sphinxext.mathml",
+    "optbridge.sphinxext.search_zh",
     "sphinx_gallery.gen_gallery",
 ]
 # Formulas become MathML at build time: no MathJax download, no script.
@@ -90,6 +98,8 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_sidebars = {"**": ["sidebar-nav-bs"]}
+# Without a stored choice the theme would log "invalid theme mode" on a reader's first visit.
+html_context = {"default_mode": "auto"}
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

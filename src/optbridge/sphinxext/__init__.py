@@ -16,7 +16,7 @@ from sphinx.util import logging
 from optbridge.mappings import MappingError, load_all
 
 from .directives import MappingIndex, MappingMatrix, MappingPage
-from .gallery import record_gallery_inputs
+from .gallery import record_gallery_inputs, remove_stale_outputs, strip_remote_timing_assets
 from .pages import GENERATED_DIR, write_pages
 
 logger = logging.getLogger(__name__)
@@ -53,13 +53,27 @@ def record_gallery_run(app: Sphinx, exception: Exception | None) -> None:
         record_gallery_inputs(Path(app.confdir))
 
 
+def clean_gallery(app: Sphinx) -> None:
+    conf = getattr(app.config, "sphinx_gallery_conf", None)
+    if conf:
+        srcdir = Path(app.srcdir)
+        remove_stale_outputs(srcdir / conf["gallery_dirs"], srcdir / conf["examples_dirs"])
+
+
+def local_timing_page(app: Sphinx, docname: str, source: list[str]) -> None:
+    if docname.endswith("sg_execution_times"):
+        source[0] = strip_remote_timing_assets(source[0])
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("optbridge_mappings_dir", "docs/mappings", "env", types=[str])
     # Trajectories and signatures recorded from the real frameworks (`make goldens`).
     app.add_config_value("optbridge_goldens_dir", "", "env", types=[str])
     app.connect("builder-inited", load_and_generate)
+    app.connect("builder-inited", clean_gallery, priority=400)  # before sphinx-gallery runs
     app.connect("env-get-outdated", outdated_when_set_changes)
     app.connect("build-finished", record_gallery_run)
+    app.connect("source-read", local_timing_page)
     app.add_directive("mapping-page", MappingPage)
     app.add_directive("mapping-index", MappingIndex)
     app.add_directive("mapping-matrix", MappingMatrix)

@@ -34,10 +34,13 @@ def write_pages(srcdir: Path, mappings: list[MappingFile]) -> set[Path]:
     frameworks: dict[str, list[str]] = {}
     for item in mappings:
         framework, stem = item.slug.split("/")
-        frameworks.setdefault(framework, []).append(stem)
+        # Several pages share a source API ("Differences with torch.optim.RMSprop"), so the
+        # navigation names both sides; API names read the same in every language.
+        entry = f"{item.mapping.source.api} → {item.mapping.target.api} <{stem}>"
+        frameworks.setdefault(framework, []).append(entry)
         wanted[root / f"{item.slug}.md"] = f"```{{mapping-page}} {item.slug}\n```\n"
-    for framework, stems in sorted(frameworks.items()):
-        toctree = "\n".join(sorted(stems))
+    for framework, entries in sorted(frameworks.items()):
+        toctree = "\n".join(sorted(entries, key=str.lower))
         wanted[root / framework / "index.md"] = (
             f"```{{mapping-index}} {framework}\n```\n\n"
             f"```{{toctree}}\n:hidden:\n\n{toctree}\n```\n"

@@ -48,7 +48,8 @@ def table(
     for row in rows:
         body += nodes.row("", *row)
     tgroup += body
-    return nodes.table("", tgroup, classes=["optbridge-table"])
+    # Without "colwidths-given" the HTML writer drops the widths and splits columns evenly.
+    return nodes.table("", tgroup, classes=["optbridge-table", "colwidths-given"])
 
 
 def cell(*children: nodes.Node, morerows: int = 0) -> nodes.entry:
