@@ -49,7 +49,7 @@ for _ in range(STEPS):
 # MindSpore: the optimizer is called with a tuple of gradients.
 
 # optbridge: target
-from optbridge.compat import mindspore as nn  # noqa: E402  (stands for mindspore.nn)
+from optbridge.compat import mindspore as nn  # stands for mindspore.nn
 
 model = make_model()
 optimizer = nn.RMSProp(model.parameters(), learning_rate=0.01, decay=0.9)
