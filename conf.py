@@ -73,7 +73,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "run_stale_examples": gallery_inputs_changed(HERE),
     "abort_on_example_error": False,  # run them all, then fail naming every broken one
-    "write_computation_times": True,
+    "write_computation_times": False,  # docs/computation-times.md shows them, offline
     "min_reported_time": 0,
     "download_all_examples": False,
     "remove_config_comments": True,

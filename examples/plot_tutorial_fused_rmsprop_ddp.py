@@ -55,24 +55,21 @@ def train_rank(rank: int, port: int) -> dict:
 
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                             world_size=WORLD_SIZE, timeout=timedelta(seconds=TIMEOUT_S))
-    try:
-        inputs, targets = make_data()
-        share = len(inputs) // WORLD_SIZE
-        inputs = inputs[rank * share:(rank + 1) * share]
-        targets = targets[rank * share:(rank + 1) * share]
-        model = DistributedDataParallel(make_model())
-        optimizer = FusedRMSprop(model.parameters(), lr=0.01, alpha=0.9, momentum=0.9)
-        losses = []
-        for _ in range(STEPS):
-            optimizer.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(inputs), targets)
-            loss.backward()  # DDP averages the gradients of all processes here
-            optimizer.step()
-            losses.append(loss.item())
-        weights = torch.cat([p.detach().flatten() for p in model.module.parameters()])
-        dist.barrier()  # leave together: a rank shutting down early can abort the other
-    finally:
-        dist.destroy_process_group()
+    inputs, targets = make_data()
+    share = len(inputs) // WORLD_SIZE
+    inputs = inputs[rank * share:(rank + 1) * share]
+    targets = targets[rank * share:(rank + 1) * share]
+    model = DistributedDataParallel(make_model())
+    optimizer = FusedRMSprop(model.parameters(), lr=0.01, alpha=0.9, momentum=0.9)
+    losses = []
+    for _ in range(STEPS):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(inputs), targets)
+        loss.backward()  # DDP averages the gradients of all processes here
+        optimizer.step()
+        losses.append(loss.item())
+    weights = torch.cat([p.detach().flatten() for p in model.module.parameters()])
+    dist.barrier()  # both ranks are done before either leaves
     return {"rank": rank, "losses": losses, "weights": weights.tolist()}
 
 
@@ -80,8 +77,10 @@ def train_rank(rank: int, port: int) -> dict:
 if __name__ == "__main__" and WORKER_FLAG in sys.argv:
     flag_at = sys.argv.index(WORKER_FLAG)
     rank, port = int(sys.argv[flag_at + 1]), int(sys.argv[flag_at + 2])
-    print(json.dumps(train_rank(rank, port)))
-    sys.exit(0)
+    print(json.dumps(train_rank(rank, port)), flush=True)
+    # Leave without interpreter shutdown: tearing down gloo's threads there can abort the
+    # process ("terminate called without an active exception") after the work is done.
+    os._exit(0)
 
 # %%
 # Starting the two processes. Each runs this script with the worker flag, so nothing has to be

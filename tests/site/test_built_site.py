@@ -66,3 +66,37 @@ def test_chinese_search_index_has_chinese_terms(site: Path) -> None:
     text = (site / "zh_CN" / "searchindex.js").read_text("utf-8")
     terms = json.loads(text[text.index("(") + 1 : text.rindex(")")])["terms"]
     assert {"学习率", "动量"} <= set(terms)
+
+
+RUNNING_TIME = re.compile(r"Total running time of the script:</strong> \((\d+) minutes ([\d.]+) seconds\)")
+
+
+def test_every_example_ran_in_the_build(site: Path, repo_root: Path) -> None:
+    """A page reporting 0 s means sphinx-gallery showed an example that never ran."""
+    scripts = sorted(p.stem for p in (repo_root / "examples").glob("plot_*.py"))
+    assert scripts
+    for language in ("en", "zh_CN"):
+        for script in scripts:
+            html = (site / language / "auto_examples" / f"{script}.html").read_text("utf-8")
+            match = RUNNING_TIME.search(html)
+            assert match, (language, script, "no running time")
+            seconds = int(match.group(1)) * 60 + float(match.group(2))
+            assert seconds > 0, (language, script, "reports 0 seconds: it did not run")
+
+
+def test_mapping_pages_embed_their_executed_example(site: Path, repo_root: Path) -> None:
+    for item in load_all(repo_root / "docs" / "mappings"):
+        pages = {
+            language: (site / language / "migration" / f"{item.slug}.html").read_text("utf-8")
+            for language in ("en", "zh_CN")
+        }
+        for language, html in pages.items():
+            assert html.count('class="sd-tab-label"') >= 2, (item.slug, language, "no tabs")
+            assert "sphx_glr_plot_" in html and "<img" in html, (item.slug, language, "no figure")
+            assert 'class="highlight-text' in html, (item.slug, language, "no output")
+        # One execution, shown in both languages: the same printed output.
+        outputs = {
+            language: re.findall(r'<div class="highlight-text[^>]*>(.*?)</pre>', html, re.S)
+            for language, html in pages.items()
+        }
+        assert outputs["en"] == outputs["zh_CN"], item.slug

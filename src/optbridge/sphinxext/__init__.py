@@ -15,8 +15,8 @@ from sphinx.util import logging
 
 from optbridge.mappings import MappingError, load_all
 
-from .directives import MappingIndex, MappingMatrix, MappingPage
-from .gallery import record_gallery_inputs, remove_stale_outputs, strip_remote_timing_assets
+from .directives import ExampleTimings, MappingIndex, MappingMatrix, MappingPage
+from .gallery import record_gallery_inputs, remove_stale_outputs
 from .pages import GENERATED_DIR, write_pages
 
 logger = logging.getLogger(__name__)
@@ -53,16 +53,25 @@ def record_gallery_run(app: Sphinx, exception: Exception | None) -> None:
         record_gallery_inputs(Path(app.confdir))
 
 
+def prune_removed_pages(app: Sphinx, exception: Exception | None) -> None:
+    """Delete HTML left by pages whose source is gone (Sphinx keeps it), so the site that is
+    deployed has no stale page; folders starting with ``_`` hold assets and are left alone."""
+    if exception is not None or app.builder.name != "html":
+        return
+    outdir = Path(app.outdir)
+    keep = {f"{docname}.html" for docname in app.env.found_docs}
+    keep |= {"genindex.html", "search.html", "py-modindex.html"}
+    for page in outdir.rglob("*.html"):
+        relative = page.relative_to(outdir).as_posix()
+        if not relative.startswith("_") and relative not in keep:
+            page.unlink()
+
+
 def clean_gallery(app: Sphinx) -> None:
     conf = getattr(app.config, "sphinx_gallery_conf", None)
     if conf:
         srcdir = Path(app.srcdir)
         remove_stale_outputs(srcdir / conf["gallery_dirs"], srcdir / conf["examples_dirs"])
-
-
-def local_timing_page(app: Sphinx, docname: str, source: list[str]) -> None:
-    if docname.endswith("sg_execution_times"):
-        source[0] = strip_remote_timing_assets(source[0])
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -73,8 +82,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", clean_gallery, priority=400)  # before sphinx-gallery runs
     app.connect("env-get-outdated", outdated_when_set_changes)
     app.connect("build-finished", record_gallery_run)
-    app.connect("source-read", local_timing_page)
+    app.connect("build-finished", prune_removed_pages)
     app.add_directive("mapping-page", MappingPage)
     app.add_directive("mapping-index", MappingIndex)
     app.add_directive("mapping-matrix", MappingMatrix)
+    app.add_directive("example-timings", ExampleTimings)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

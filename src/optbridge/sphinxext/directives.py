@@ -12,7 +12,7 @@ from optbridge.mappings.checks import check_mapping
 from optbridge.mappings.vocabulary import FRAMEWORKS, Language, phrase, site_language
 
 from . import render
-from .gallery import ExampleError, example_markdown, executed_example
+from .gallery import ExampleError, example_markdown, executed_example, recorded_times
 from .text import inline, paragraph
 
 
@@ -143,3 +143,28 @@ class MappingMatrix(MappingDirective):
         page += paragraph(phrase("matrix_caption", self.language))
         page += render.matrix_table(items, self.language)
         return [page]
+
+
+class ExampleTimings(SphinxDirective):
+    """``{example-timings}``: how long each gallery example ran in the build of this page.
+
+    The times are data, not prose: rendered without a source, they stay out of the message
+    catalogs (sphinx-gallery's own timing page would put every run's numbers in them).
+    """
+
+    def run(self) -> list[nodes.Node]:
+        conf = self.config.sphinx_gallery_conf
+        gallery = Path(self.env.srcdir) / conf["gallery_dirs"]
+        times = recorded_times(gallery)
+        for script in times:
+            self.env.note_dependency(str(gallery / f"{script}.rst"))
+        rows = [
+            [
+                render.cell(nodes.paragraph("", "", render.doc_link(
+                    f"{conf['gallery_dirs']}/{script}", f"{script}.py"))),
+                render.text_cell(f"{seconds:.2f}"),
+            ]
+            for script, seconds in sorted(times.items(), key=lambda kv: -kv[1])
+        ]
+        rows.append([render.text_cell("Σ"), render.text_cell(f"{sum(times.values()):.2f}")])
+        return [render.table(["", "s"], rows, widths=[80, 20])]

@@ -23,9 +23,6 @@ OUTPUT_BLOCK = re.compile(
 )
 RUNNING_TIME = re.compile(r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)")
 INPUTS_STAMP = ".optbridge-inputs"
-#: sphinx-gallery's timing pages load jQuery and DataTables from CDNs in a raw HTML block; the
-#: site must load nothing remote, and the table reads fine without them.
-REMOTE_TIMING_ASSETS = re.compile(r"\n *\.\. raw:: html\n\n(?: {4,}.*\n|\n)*?(?= {0,3}\.\. list-table::)")
 
 
 class ExampleError(Exception):
@@ -87,23 +84,26 @@ def executed_example(srcdir: Path, examples_dir: Path, gallery_dir: str, script:
     )
 
 
+def recorded_times(gallery: Path) -> dict[str, float]:
+    """Running time of each executed example, as its gallery page recorded it."""
+    return {
+        rst.stem: recorded_output(rst)[1]
+        for rst in sorted(gallery.glob("plot_*.rst"))
+    }
+
+
 def remove_stale_outputs(gallery: Path, examples: Path) -> list[Path]:
     """Delete what sphinx-gallery generated for examples that no longer exist (it never does),
     so a renamed example leaves no orphan page behind."""
     removed = []
     for rst in gallery.glob("*.rst"):
-        if rst.stem in ("index", "sg_execution_times") or (examples / f"{rst.stem}.py").exists():
+        if rst.stem == "index" or (examples / f"{rst.stem}.py").exists():
             continue
         for path in [*gallery.glob(f"{rst.stem}.*"), *gallery.glob(f"images/*sphx_glr_{rst.stem}_*")]:
             path.unlink()
             removed.append(path)
         removed.append(rst)
     return removed
-
-
-def strip_remote_timing_assets(source: str) -> str:
-    """The computation-times page without its CDN scripts and styles."""
-    return REMOTE_TIMING_ASSETS.sub("\n", source)
 
 
 def gallery_inputs(root: Path) -> str:
