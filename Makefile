@@ -13,7 +13,7 @@ PORT ?= 8000
 DEVICE ?= cpu
 
 .DEFAULT_GOAL := help
-.PHONY: help setup html gettext test check goldens serve lint clean
+.PHONY: help setup html gettext test check bench goldens serve lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24,<27"
 	$(BIN)/python -m pip install --quiet -e ".[docs,test]"
+	@# Compile the CPU kernel once into its disk cache, so no step pays for it later; without
+	@# a compiler the optimizers use their pure-torch path.
+	$(BIN)/python -m optbridge.engine.build || echo "note: CPU kernel not built; the pure-torch path will be used"
 	touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv and install pinned dependencies (done by every target)
@@ -48,6 +51,9 @@ test: html ## Build the site, then run every test (pytest)
 
 check: $(STAMP) ## Check every claim of every mapping page, as a table
 	$(BIN)/python -m optbridge.mappings.checks docs/mappings --goldens tests/goldens
+
+bench: $(STAMP) ## Benchmark the fused optimizers and the simulated NPU (about 4 min)
+	$(BIN)/python -m optbridge.bench
 
 goldens: $(STAMP) ## Maintainers: re-record tests/goldens from the real frameworks (see README)
 	$(BIN)/python tests/goldens/record.py

@@ -39,15 +39,17 @@ maximize=False, weight_decay=0.0) -> None``
          update=rmsprop_,                      # the function above
          state=(StateBuffer("square_avg", init="zeros"),
                 StateBuffer("momentum_buffer", init="zeros", when=lambda o: o["momentum"] > 0),
-                StateBuffer("grad_avg", init="zeros", when=lambda o: o["centered"])),
-         kernel_options=frozenset({...}))      # option keys the fused kernels understand
+                StateBuffer("grad_avg", init="zeros", when=lambda o: o["centered"])))
 
     ``StateBuffer.init`` is ``"zeros"``, ``"ones"``, ``"lr"`` (the group's lr value when the
     state is created) or a float constant (e.g. optax ``initial_scale``); ``when(options)``
     says whether the buffer exists for the rule options of a group. ``RMSPROP`` and ``RPROP``
     are the two predefined rules. To add a rule: write ``my_rule_(param, grad, state, *, lr,
     ...)`` with torch ops and declare ``Rule("my_rule", my_rule_, state=...)``. It runs on
-    the generic torch-ops path automatically (no kernel needed).
+    the generic torch-ops path automatically (no kernel needed). Kernels are found by rule
+    name, so a rule with different maths must not reuse the names ``"rmsprop"``/``"rprop"``;
+    variants of RMSprop/Rprop expressible by the flags above should use ``RMSPROP``/``RPROP``
+    (and get the fused kernels).
 
 The base class: ``optbridge.engine.FlatBufferOptimizer(torch.optim.Optimizer)``
 -------------------------------------------------------------------------------
@@ -83,9 +85,22 @@ A subclass declares::
         def state_init(self, group: dict) -> dict[str, str | float]:   # optional override
             return {"square_avg": "ones"}                # overrides Rule defaults by name
 
-Optional hooks: ``validate_param_group(group)`` (called from ``add_param_group``; raise
-``ValueError``/``TypeError`` naming the bad value), ``state_names(group)`` (rename nothing by
-default). ``options["lr"]`` may be a float or a 0-dim tensor.
+Optional hooks: ``validate_param_group(group)`` (called from ``add_param_group`` with the
+defaults filled in; raise ``ValueError``/``TypeError`` naming the bad value; a rejected group
+is not kept). ``options["lr"]`` may be a float or a 0-dim tensor. Class attributes:
+``display_name`` (used in error messages, e.g. ``"RMSprop"``) and ``sparse_grad_message``
+(the ``RuntimeError`` text for sparse grads, ``"{name} does not support sparse gradients"``).
+
+``materialize_state() -> None`` creates every param's state (and the flat buffers) now, for
+frameworks that allocate it at construction (MindSpore, TF1); torch.optim semantics create
+it lazily at the first step in which a param has a grad. When ``options["bias_correction"]``
+is true, the engine passes ``step`` (the step count after this step) to the rule.
+
+State dicts: ``state_dict()`` returns torch's format (per-param ``step`` float32 0-dim
+tensor plus one tensor per buffer, keyed by the names the rule declares);
+``load_state_dict`` accepts this class's or ``torch.optim``'s and copies the tensors, so the
+caller's objects are never shared. A subclass whose framework names its state differently
+can rename keys in ``state_dict``/``load_state_dict`` overrides.
 
 Driving the engine from a facade that is not torch-like
 -------------------------------------------------------
@@ -96,18 +111,33 @@ Driving the engine from a facade that is not torch-like
 
       flat = FlatState.create(rule, params, options, state_init)   # flat buffers + views
       apply_rule(rule, flat.param, flat.grad, flat.state, options)   # fused, in place
-  ``apply_rule(rule, param, grad, state, options) -> None`` applies a rule to flat tensors
-  (any shape, same device/dtype) through the fastest kernel, with the generic fallback.
-  ``FlatState`` exposes ``param``, ``grad``, ``state`` (flat) and ``views(name)`` (per-tensor
-  views, in the order given).
+  ``apply_rule(rule, param, grad, state, options, *, allow_kernel=True) -> str`` applies a
+  rule in place to same-shaped tensors (flat or not, same device/dtype) through the fastest
+  kernel, with the generic fallback, and returns the path taken (e.g. ``"cpu-rmsprop"``,
+  ``"torch-ops"``). ``FlatState`` exposes ``param``, ``grad``, ``state`` (flat),
+  ``load_grads(grads)`` (one foreach copy in) and ``views(name)`` (per-tensor views of
+  ``"param"``, ``"grad"`` or a state buffer, in the order given).
 
 Kernels and their cache
 -----------------------
 ``python -m optbridge.engine.build`` compiles the CPU kernel into
 ``$OPTBRIDGE_CACHE_DIR`` (default ``~/.cache/optbridge/kernels``), keyed by a hash of the source,
-the compiler flags and the CPU; later processes load it in milliseconds. Without a C compiler
-(or with ``OPTBRIDGE_DISABLE_CPU_KERNEL=1``) the generic chunked torch-ops path is used.
-``optbridge.engine.kernels.available_kernels() -> dict[str, bool]`` reports what loaded.
+the compiler flags and the CPU; later processes load it in milliseconds (the first use
+compiles it if the cache is cold: ~5 s). Without a C compiler (or with
+``OPTBRIDGE_DISABLE_CPU_KERNEL=1``) the generic chunked torch-ops path is used.
+
+- ``optbridge.engine.kernels.available_kernels() -> dict[str, bool]``: what can run here.
+- ``optbridge.engine.kernels.find_kernel(rule_name, device_type, dtype, options)`` and
+  ``register_kernel(device_type, rule_name, Kernel(name, supports, run, available))``: add a
+  fused kernel for a new rule or device; ``run(param, grad, state, options)`` works in place
+  on contiguous flat tensors.
+- CPU kernel coverage: ``rmsprop`` (float32/float64; all flags except ``nesterov`` and
+  ``bias_correction``) and ``rprop`` (float32/float64, with ``weight_decay``). CUDA (Triton):
+  the same, float32 only. Everything else runs the rule's torch ops on the flat buffers.
+- ``optbridge.engine.kernels.cpu.set_exact_sqrt(True)`` (or ``OPTBRIDGE_EXACT_SQRT=1``): use
+  torch's own MKL sqrt in the RMSprop kernel, bit-identical to ``torch.optim`` but ~3x slower;
+  the default IEEE sqrt may differ from torch's by one ulp. ``OPTBRIDGE_CPU_THREADS``: kernel
+  threads (default: ``torch.get_num_threads()``).
 """
 
 from optbridge.engine.dispatch import apply_rule

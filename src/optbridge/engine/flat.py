@@ -18,18 +18,27 @@ from torch import Tensor
 from optbridge.engine.rules.spec import Rule, StateInit, init_value
 
 
+def dense_strides(like: Tensor) -> tuple[int, ...] | None:
+    """``like``'s strides if it is channels-last dense (kept in the flat buffer), else None."""
+    if like.is_contiguous():
+        return None
+    if like.dim() == 4 and like.is_contiguous(memory_format=torch.channels_last):
+        return tuple(like.stride())
+    if like.dim() == 5 and like.is_contiguous(memory_format=torch.channels_last_3d):
+        return tuple(like.stride())
+    return None
+
+
 def tensor_view(flat: Tensor, offset: int, like: Tensor) -> Tensor:
     """A view of ``flat[offset : offset + like.numel()]`` with ``like``'s shape and layout."""
-    n = like.numel()
-    if like.dim() == 4 and not like.is_contiguous() and like.is_contiguous(
-        memory_format=torch.channels_last
-    ):
-        return flat.as_strided(like.size(), like.stride(), flat.storage_offset() + offset)
-    if like.dim() == 5 and not like.is_contiguous() and like.is_contiguous(
-        memory_format=torch.channels_last_3d
-    ):
-        return flat.as_strided(like.size(), like.stride(), flat.storage_offset() + offset)
-    return flat[offset : offset + n].view(like.shape)
+    return _view(flat, offset, like.shape, dense_strides(like))
+
+
+def _view(flat: Tensor, offset: int, shape: torch.Size,
+          strides: tuple[int, ...] | None) -> Tensor:
+    if strides is not None:
+        return flat.as_strided(shape, strides, flat.storage_offset() + offset)
+    return flat[offset : offset + shape.numel()].view(shape)
 
 
 def index_runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
@@ -54,11 +63,14 @@ class FlatLayout:
         self.numels = [t.numel() for t in tensors]
         self.offsets = list(itertools.accumulate(self.numels, initial=0))
         self.total = self.offsets[-1]
-        self.templates = [t.detach() for t in tensors]
+        # shapes and layouts only: holding the tensors would keep their old storage alive
+        self.shapes = [t.shape for t in tensors]
+        self.strides = [dense_strides(t) for t in tensors]
 
     def views(self, flat: Tensor) -> list[Tensor]:
         """Per-tensor views of ``flat`` in this layout."""
-        return [tensor_view(flat, o, t) for o, t in zip(self.offsets, self.templates)]
+        return [_view(flat, o, shape, strides)
+                for o, shape, strides in zip(self.offsets, self.shapes, self.strides)]
 
 
 class FlatBucket:

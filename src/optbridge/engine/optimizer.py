@@ -237,28 +237,19 @@ class FlatBufferOptimizer(Optimizer):
             apply_rule(self.rule, param, grad, state, run_options)
 
     def _gather_grads(self, bucket: FlatBucket, grads: list[Tensor | None]) -> list[bool]:
-        """Copy grads that are not views of the flat grad buffer into it."""
-        dst: list[Tensor] = []
-        src: list[Tensor] = []
-        adopt: list[int] = []
-        for i, (g, view) in enumerate(zip(grads, bucket.grad_views)):
-            if g is None or g is view:
-                continue
-            if g.layout != torch.strided:
+        """Copy grads that are not views of the flat grad buffer into it (one foreach op)."""
+        views = bucket.grad_views
+        moved = [i for i, g in enumerate(grads) if g is not None and g is not views[i]]
+        if moved:
+            src = [grads[i] for i in moved]
+            # p.grad's setter already enforces shape, dtype and device; only layout is left
+            if any(g.layout != torch.strided for g in src):  # type: ignore[union-attr]
                 raise RuntimeError(self.sparse_grad_message.format(name=self.display_name))
-            if g.shape != view.shape:
-                raise RuntimeError(
-                    f"{type(self).__name__}: grad of param {i} has shape {tuple(g.shape)}, "
-                    f"the param has {tuple(view.shape)}"
-                )
-            dst.append(view)
-            src.append(g)
-            adopt.append(i)
-        if src:
-            torch._foreach_copy_(dst, src)
+            torch._foreach_copy_([views[i] for i in moved], src)
             if bucket.adopt_grads:
-                for i in adopt:
-                    bucket.params[i].grad = bucket.grad_views[i]
+                params = bucket.params
+                for i in moved:
+                    params[i].grad = views[i]
         return [g is not None for g in grads]
 
     def _ensure_state(self, bucket: FlatBucket, group: dict[str, Any],

@@ -86,7 +86,7 @@ def build(verbose: bool = False) -> Path:
         cmd = [compiler, *CXX_FLAGS, str(src), "-o", str(out)]
         if verbose:
             print(" ".join(cmd))
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"compiling the CPU kernel failed:\n{done.stderr[-2000:]}")
         os.replace(out, target)  # atomic: concurrent builders never see a partial file
@@ -166,8 +166,17 @@ def load_error() -> str | None:
     return _load_error
 
 
+def _default_threads() -> int:
+    # torch's thread count, like torch's own ops; the kernel hands out 64 Ki-element chunks
+    # dynamically, so a thread whose vCPU is taken by a neighbour delays one chunk only.
+    configured = os.environ.get("OPTBRIDGE_CPU_THREADS")
+    if configured:
+        return max(1, int(configured))
+    return torch.get_num_threads()
+
+
 def _threads(n: int) -> int:
-    return torch.get_num_threads() if n >= _PARALLEL_MIN_ELEMENTS else 1
+    return _default_threads() if n >= _PARALLEL_MIN_ELEMENTS else 1
 
 
 def _ptr(t: Tensor | None) -> int | None:

@@ -16,70 +16,92 @@ namespace {
 enum WeightDecay { WD_NONE = 0, WD_COUPLED = 1, WD_DECOUPLED = 2 };
 enum Momentum { MOM_NONE = 0, MOM_TORCH = 1, MOM_LR_INSIDE = 2 };
 
+// One element's update, split at the square root so a vectorized external sqrt (VML) can be
+// applied to a whole cache block in between. torch's CPU ops contract a*b+c into one FMA
+// (addcmul, add with alpha, lerp): mirrored with std::fma, so rounding matches.
+template <typename T, int WD, bool CENTERED, bool EPS_IN_SQRT>
+inline T rms_before_sqrt(T* __restrict w, const T* __restrict g, T* __restrict v,
+                         T* __restrict ga, int64_t i, T sgn, T lr, T alpha, T one_m_alpha,
+                         T eps, T wd, bool lerp_low, T& gi_out) {
+  T wi = w[i];
+  T gi = g[i] * sgn;
+  if (WD == WD_COUPLED) gi = std::fma(wi, wd, gi);
+  if (WD == WD_DECOUPLED) w[i] = wi - (wi * wd) * lr;
+  T vi = std::fma(one_m_alpha * gi, gi, v[i] * alpha);
+  v[i] = vi;
+  T d = vi;
+  if (CENTERED) {
+    T gai = ga[i];
+    T diff = gi - gai;
+    gai = lerp_low ? std::fma(one_m_alpha, diff, gai) : std::fma(one_m_alpha - (T)1, diff, gi);
+    ga[i] = gai;
+    d = std::fma(-gai, gai, vi);
+  }
+  gi_out = gi;
+  return EPS_IN_SQRT ? d + eps : d;
+}
+
+template <typename T, int MOM, bool EPS_IN_SQRT>
+inline void rms_after_sqrt(T* __restrict w, T* __restrict b, int64_t i, T gi, T root, T lr,
+                           T neg_lr, T eps, T mom) {
+  T d = EPS_IN_SQRT ? root : root + eps;
+  T wi = w[i];
+  if (MOM == MOM_TORCH) {
+    T bi = b[i] * mom + gi / d;
+    b[i] = bi;
+    wi = std::fma(bi, neg_lr, wi);
+  } else if (MOM == MOM_LR_INSIDE) {
+    T bi = b[i] * mom + (gi / d) * lr;
+    b[i] = bi;
+    wi = wi - bi;
+  } else {
+    wi = wi + (neg_lr * gi) / d;
+  }
+  w[i] = wi;
+}
+
 template <typename T>
 using SqrtFn = void (*)(int, const T*, T*);
 
-constexpr int64_t kBlock = 512;  // elements per cache block: a few KiB per buffer, L1-resident
+constexpr int64_t kBlock = 1024;  // elements per cache block of the VML path (L1-resident)
+// Work is handed out in chunks, dynamically: on shared vCPUs a thread that loses its core
+// delays one chunk, not a static half of the buffer that the other thread then waits for.
+constexpr int64_t kChunk = 1 << 16;
 
 template <typename T, int WD, bool CENTERED, int MOM, bool EPS_IN_SQRT>
 void rmsprop_loop(T* __restrict w, const T* __restrict g, T* __restrict v, T* __restrict ga,
                   T* __restrict b, int64_t n, T sgn, T lr, T neg_lr, T alpha, T one_m_alpha,
                   T eps, T wd, T mom, SqrtFn<T> vsqrt, int nthreads) {
-  // torch's CPU ops contract a*b+c into one FMA (addcmul, add with alpha, lerp) and take
-  // sqrt from MKL VML when torch has MKL: mirror both (vsqrt = VML) for bit-identity.
-  const T lerp_w = one_m_alpha;
-  const T lerp_wm1 = one_m_alpha - (T)1;
   const bool lerp_low = std::fabs(one_m_alpha) < (T)0.5;
+  if (vsqrt == nullptr) {
+    // IEEE sqrt: one fused loop, each element read and written once.
+    const int64_t nchunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
+    for (int64_t c = 0; c < nchunks; ++c) {
+      const int64_t end = (c + 1) * kChunk < n ? (c + 1) * kChunk : n;
+      for (int64_t i = c * kChunk; i < end; ++i) {
+        T gi;
+        T d = rms_before_sqrt<T, WD, CENTERED, EPS_IN_SQRT>(w, g, v, ga, i, sgn, lr, alpha,
+                                                           one_m_alpha, eps, wd, lerp_low, gi);
+        rms_after_sqrt<T, MOM, EPS_IN_SQRT>(w, b, i, gi, std::sqrt(d), lr, neg_lr, eps, mom);
+      }
+    }
+    return;
+  }
+  // torch's own sqrt (MKL VML) on L1-sized blocks: still one pass over main memory.
   const int64_t nblocks = (n + kBlock - 1) / kBlock;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, kChunk / kBlock) if (nthreads > 1)
   for (int64_t blk = 0; blk < nblocks; ++blk) {
     T tmp[kBlock];
+    T gs[kBlock];
     const int64_t lo = blk * kBlock;
     const int64_t m = (n - lo) < kBlock ? (n - lo) : kBlock;
-    T* __restrict wb = w + lo;
-    const T* __restrict gb = g + lo;
-    T* __restrict vb = v + lo;
-    for (int64_t i = 0; i < m; ++i) {
-      T wi = wb[i];
-      T gi = gb[i] * sgn;
-      if (WD == WD_COUPLED) gi = std::fma(wi, wd, gi);
-      if (WD == WD_DECOUPLED) wb[i] = wi - (wi * wd) * lr;
-      T vi = std::fma(one_m_alpha * gi, gi, vb[i] * alpha);
-      vb[i] = vi;
-      T d = vi;
-      if (CENTERED) {
-        T gai = ga[lo + i];
-        T diff = gi - gai;
-        gai = lerp_low ? std::fma(lerp_w, diff, gai) : std::fma(lerp_wm1, diff, gi);
-        ga[lo + i] = gai;
-        d = std::fma(-gai, gai, vi);
-      }
-      if (EPS_IN_SQRT) d = d + eps;
-      tmp[i] = d;
-    }
-    if (vsqrt != nullptr) {
-      vsqrt((int)m, tmp, tmp);
-    } else {
-      for (int64_t i = 0; i < m; ++i) tmp[i] = std::sqrt(tmp[i]);
-    }
-    for (int64_t i = 0; i < m; ++i) {
-      T wi = wb[i];
-      T gi = gb[i] * sgn;
-      if (WD == WD_COUPLED) gi = std::fma(wi, wd, gi);
-      T d = EPS_IN_SQRT ? tmp[i] : tmp[i] + eps;
-      if (MOM == MOM_TORCH) {
-        T bi = b[lo + i] * mom + gi / d;
-        b[lo + i] = bi;
-        wi = std::fma(bi, neg_lr, wi);
-      } else if (MOM == MOM_LR_INSIDE) {
-        T bi = b[lo + i] * mom + (gi / d) * lr;
-        b[lo + i] = bi;
-        wi = wi - bi;
-      } else {
-        wi = wi + (neg_lr * gi) / d;
-      }
-      wb[i] = wi;
-    }
+    for (int64_t j = 0; j < m; ++j)
+      tmp[j] = rms_before_sqrt<T, WD, CENTERED, EPS_IN_SQRT>(w, g, v, ga, lo + j, sgn, lr, alpha,
+                                                             one_m_alpha, eps, wd, lerp_low, gs[j]);
+    vsqrt((int)m, tmp, tmp);
+    for (int64_t j = 0; j < m; ++j)
+      rms_after_sqrt<T, MOM, EPS_IN_SQRT>(w, b, lo + j, gs[j], tmp[j], lr, neg_lr, eps, mom);
   }
 }
 
@@ -87,22 +109,26 @@ template <typename T, bool WD>
 void rprop_loop(T* __restrict w, const T* __restrict g, T* __restrict prev,
                 T* __restrict step_size, int64_t n, T sgn, T etaminus, T etaplus, T lo, T hi,
                 T wd, int nthreads) {
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
-  for (int64_t i = 0; i < n; ++i) {
-    T wi = w[i];
-    T gi = g[i] * sgn;
-    if (WD) gi = std::fma(wi, wd, gi);
-    T pr = gi * prev[i];
-    // sign(g*prev) mapped to the factor; NaN stays NaN as in torch.
-    T f = pr > 0 ? etaplus : (pr < 0 ? etaminus : (pr == 0 ? (T)1 : pr));
-    T s = step_size[i] * f;
-    s = s < lo ? lo : s;
-    s = s > hi ? hi : s;
-    step_size[i] = s;
-    T gz = (f == etaminus) ? (T)0 : gi;
-    T sg = gz > 0 ? (T)1 : (gz < 0 ? (T)-1 : (gz == 0 ? (T)0 : gz));
-    w[i] = wi + ((T)-1 * sg) * s;
-    prev[i] = gz;
+  const int64_t nchunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
+  for (int64_t c = 0; c < nchunks; ++c) {
+    const int64_t end = (c + 1) * kChunk < n ? (c + 1) * kChunk : n;
+    for (int64_t i = c * kChunk; i < end; ++i) {
+      T wi = w[i];
+      T gi = g[i] * sgn;
+      if (WD) gi = std::fma(wi, wd, gi);
+      T pr = gi * prev[i];
+      // sign(g*prev) mapped to the factor; NaN stays NaN as in torch.
+      T f = pr > 0 ? etaplus : (pr < 0 ? etaminus : (pr == 0 ? (T)1 : pr));
+      T s = step_size[i] * f;
+      s = s < lo ? lo : s;
+      s = s > hi ? hi : s;
+      step_size[i] = s;
+      T gz = (f == etaminus) ? (T)0 : gi;
+      T sg = gz > 0 ? (T)1 : (gz < 0 ? (T)-1 : (gz == 0 ? (T)0 : gz));
+      w[i] = wi + ((T)-1 * sg) * s;
+      prev[i] = gz;
+    }
   }
 }
 
@@ -159,7 +185,7 @@ void rprop_dispatch(T* w, const T* g, T* prev, T* ss, int64_t n, double etaminus
 
 extern "C" {
 
-int optbridge_kernel_abi_version() { return 2; }
+int optbridge_kernel_abi_version() { return 4; }
 
 void rmsprop_f32(float* w, const float* g, float* v, float* ga, float* b, int64_t n, double lr,
                  double alpha, double eps, double wd, double mom, int wd_mode, int centered,

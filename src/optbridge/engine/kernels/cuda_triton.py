@@ -23,7 +23,7 @@ def available() -> bool:
     if not torch.cuda.is_available():
         return False
     try:
-        import triton  # noqa: F401
+        import triton
         import triton.language  # noqa: F401
     except ImportError:
         return False

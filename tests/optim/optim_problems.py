@@ -1,0 +1,31 @@
+"""Shared problems for the drop-in optimizer tests: small, random, fast."""
+
+from __future__ import annotations
+
+import torch
+
+
+def make_params(dtypes: list[torch.dtype], seed: int = 0) -> list[torch.nn.Parameter]:
+    """A few params per dtype with awkward sizes (odd lengths, a scalar, a matrix)."""
+    gen = torch.Generator().manual_seed(seed)
+    shapes = [(7,), (3, 5), (), (33,), (4, 4, 2)]
+    params = []
+    for i, dtype in enumerate(dtypes):
+        for shape in shapes[i % 2 :]:
+            params.append(torch.nn.Parameter(torch.randn(shape, generator=gen).to(dtype)))
+    return params
+
+
+def quadratic_loss(params: list[torch.Tensor], seed: int = 1) -> torch.Tensor:
+    """sum_i c_i * (p_i - t_i)^2 with fixed random c > 0 and targets t, in float64."""
+    gen = torch.Generator().manual_seed(seed)
+    loss = torch.zeros((), dtype=torch.float64)
+    for p in params:
+        c = torch.rand(p.shape, generator=gen, dtype=torch.float64) + 0.5
+        t = torch.randn(p.shape, generator=gen, dtype=torch.float64)
+        loss = loss + (c * (p.double() - t) ** 2).sum()
+    return loss
+
+
+def clone_params(params: list[torch.nn.Parameter]) -> list[torch.nn.Parameter]:
+    return [torch.nn.Parameter(p.detach().clone()) for p in params]
