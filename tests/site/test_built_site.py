@@ -96,7 +96,7 @@ def test_mapping_pages_embed_their_executed_example(site: Path, repo_root: Path)
             assert 'class="highlight-text' in html, (item.slug, language, "no output")
         # One execution, shown in both languages: the same printed output.
         outputs = {
-            language: re.findall(r'<div class="highlight-text[^>]*>(.*?)</pre>', html, re.S)
+            language: re.findall(r'<div class="highlight-text[^>]*>(.*?)</pre>', html, re.DOTALL)
             for language, html in pages.items()
         }
         assert outputs["en"] == outputs["zh_CN"], item.slug
