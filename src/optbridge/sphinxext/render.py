@@ -123,7 +123,7 @@ def parameter_table(mapping: Mapping, language: Language) -> nodes.table:
                 cell(paragraph(difference_text(row, mapping, language))),
             ]
             rows.append(cells)
-    return table(headers, rows, widths=[10, 12, 18, 18, 42])
+    return table(headers, rows, widths=[13, 13, 17, 17, 40])
 
 
 def mapping_body(
