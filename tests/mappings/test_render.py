@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures" / "schema" / "pytorch"
+FIXTURES = Path(__file__).parent / "fixtures"
+# A complete file whose every claim holds: the page build runs its checks and fails otherwise.
+CORRECT = FIXTURES / "claims" / "pytorch" / "correct.toml"
+FIRST_NOTE = 'en = "The parameters to optimize, e.g. `model.parameters()`.'
+EXAMPLES = '[[examples]]\nscript = "plot_pytorch_rprop_paddle"\n'  # no gallery in these builds
 CONF = """
 extensions = ["myst_parser", "optbridge.sphinxext"]
 optbridge_mappings_dir = "mappings"
@@ -21,9 +24,9 @@ INDEX = "# Test\\n\\n```{toctree}\\nmigration/index\\n```\\n"
 
 def make_project(root: Path, note: str | None = None) -> Path:
     (root / "mappings" / "pytorch").mkdir(parents=True)
-    text = (FIXTURES / "valid.toml").read_text(encoding="utf-8")
+    text = CORRECT.read_text(encoding="utf-8").replace(EXAMPLES, "")
     if note is not None:
-        text = text.replace('en = "The parameters to optimise."', f"en = {note!r}")
+        text = text.replace(FIRST_NOTE, f'en = "{note}')
     (root / "mappings" / "pytorch" / "Rprop-paddle.toml").write_text(text, encoding="utf-8")
     (root / "conf.py").write_text(CONF, encoding="utf-8")
     (root / "index.md").write_text(INDEX.replace("\\n", "\n"), encoding="utf-8")
@@ -58,8 +61,9 @@ def test_english_page(built: Path) -> None:
     text = page_text(html)
     assert "Differences with torch.optim.Rprop" in text
     assert "Categories Subcategories PyTorch PaddlePaddle Difference" in text
-    assert "Consistent function, different parameter names" in text
+    assert "Consistent function, different parameter names and default values" in text
     assert "For more information, see" in text
+    assert "This build verified" in text
     assert "https://docs.pytorch.org/docs/2.13/generated/torch.optim.Rprop.html" in html
 
 
@@ -68,8 +72,9 @@ def test_chinese_page(built: Path) -> None:
     text = page_text(html)
     assert "比较与torch.optim.Rprop的差异" in text
     assert "分类 子类 PyTorch PaddlePaddle 差异" in text
-    assert "功能一致，参数名不同：待优化的参数。" in text
-    assert "功能一致，参数名及默认值不同：初始步长。" in text
+    assert "功能一致，参数名及默认值不同：待优化的参数" in text
+    assert "PaddlePaddle无此参数" in text and "PyTorch无此参数" in text
+    assert "本次构建验证了本页的" in text
 
 
 def test_note_markup_is_escaped(built: Path) -> None:
@@ -87,9 +92,20 @@ def test_index_and_matrix_link_the_page(built: Path) -> None:
         assert 'href="pytorch/Rprop-paddle.html"' in matrix
 
 
+def test_false_claim_fails_the_page(tmp_path: Path) -> None:
+    src = make_project(tmp_path)
+    wrong = (FIXTURES / "claims" / "pytorch" / "wrong-verdict.toml").read_text(encoding="utf-8")
+    (src / "mappings" / "pytorch" / "Rprop-paddle.toml").write_text(
+        wrong.replace(EXAMPLES, ""), encoding="utf-8"
+    )
+    result = build(src, "en")
+    assert result.returncode != 0
+    assert "false claims" in result.stderr and "checks.default_lr" in result.stderr
+
+
 def test_bad_file_stops_the_build_with_one_line_per_problem(tmp_path: Path) -> None:
     src = make_project(tmp_path)
-    bad = (FIXTURES / "missing-note-zh.toml").read_text(encoding="utf-8")
+    bad = (FIXTURES / "schema" / "pytorch" / "missing-note-zh.toml").read_text(encoding="utf-8")
     (src / "mappings" / "pytorch" / "broken.toml").write_text(bad, encoding="utf-8")
     result = build(src, "en")
     assert result.returncode != 0
@@ -103,7 +119,8 @@ def test_removed_file_removes_its_page(tmp_path: Path) -> None:
     src = make_project(tmp_path)
     assert build(src, "en").returncode == 0
     assert (src / "migration" / "pytorch" / "Rprop-paddle.md").exists()
-    shutil.copy(FIXTURES / "valid.toml", src / "mappings" / "pytorch" / "Other-paddle.toml")
+    other = CORRECT.read_text(encoding="utf-8").replace(EXAMPLES, "")
+    (src / "mappings" / "pytorch" / "Other-paddle.toml").write_text(other, encoding="utf-8")
     (src / "mappings" / "pytorch" / "Rprop-paddle.toml").unlink()
     assert build(src, "en").returncode == 0, "stale page should not break the build"
     assert not (src / "migration" / "pytorch" / "Rprop-paddle.md").exists()

@@ -68,7 +68,10 @@ def test_chinese_search_index_has_chinese_terms(site: Path) -> None:
     assert {"学习率", "动量"} <= set(terms)
 
 
-RUNNING_TIME = re.compile(r"Total running time of the script:</strong> \((\d+) minutes ([\d.]+) seconds\)")
+RUNNING_TIME = re.compile(
+    r"(?:Total running time of the script:</strong> \((\d+) minutes ([\d.]+) seconds\)"
+    r"|脚本总运行时间：</strong>(\d+) 分 ([\d.]+) 秒)"
+)
 
 
 def test_every_example_ran_in_the_build(site: Path, repo_root: Path) -> None:
@@ -80,7 +83,8 @@ def test_every_example_ran_in_the_build(site: Path, repo_root: Path) -> None:
             html = (site / language / "auto_examples" / f"{script}.html").read_text("utf-8")
             match = RUNNING_TIME.search(html)
             assert match, (language, script, "no running time")
-            seconds = int(match.group(1)) * 60 + float(match.group(2))
+            minutes, secs = (g for g in match.groups() if g is not None)
+            seconds = int(minutes) * 60 + float(secs)
             assert seconds > 0, (language, script, "reports 0 seconds: it did not run")
 
 

@@ -16,7 +16,7 @@ from sphinx.util import logging
 from optbridge.mappings import MappingError, load_all
 
 from .directives import ExampleTimings, MappingIndex, MappingMatrix, MappingPage
-from .gallery import record_gallery_inputs, remove_stale_outputs
+from .gallery import RunningTimeAsData, record_gallery_inputs, remove_stale_outputs
 from .pages import GENERATED_DIR, write_pages
 
 logger = logging.getLogger(__name__)
@@ -87,4 +87,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("mapping-index", MappingIndex)
     app.add_directive("mapping-matrix", MappingMatrix)
     app.add_directive("example-timings", ExampleTimings)
+    app.add_transform(RunningTimeAsData)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

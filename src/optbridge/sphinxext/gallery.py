@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
 MARKER = re.compile(r"\A\s*# optbridge: (source|target)[ \t]*\n")
@@ -167,3 +169,23 @@ def example_markdown(example: ExecutedExample, labels: dict[str, str], more: str
         f"{{doc}}`{more} </auto_examples/{example.script}>`\n"
     )
     return "\n".join(parts)
+
+
+class RunningTimeAsData(SphinxTransform):
+    """The "Total running time" line of a gallery page is this build's measurement, not prose:
+    keep it out of the message catalogs (it would be a new message after every run) and write
+    it in the page's language."""
+
+    default_priority = 5  # before Sphinx translates paragraphs (priority 20)
+
+    def apply(self, **kwargs: object) -> None:
+        chinese = (self.config.language or "en").startswith("zh")
+        for para in self.document.findall(nodes.paragraph):
+            if "sphx-glr-timing" not in para["classes"]:
+                continue
+            para["translatable"] = False
+            match = re.search(r"\((\d+) minutes ([\d.]+) seconds\)", para.astext())
+            if chinese and match:
+                minutes, seconds = match.groups()
+                para.children = [nodes.strong(text="脚本总运行时间："),
+                                 nodes.Text(f"{minutes} 分 {seconds} 秒")]
