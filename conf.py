@@ -10,16 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import optbridge
-from optbridge.npu import install as install_simulated_npu
-from optbridge.npu import real_torch_npu_available
-from optbridge.sphinxext.gallery import gallery_inputs_changed
 
 HERE = Path(__file__).resolve().parent
-
-# Gallery examples run in this process, and autograd sizes its per-device queues the first time
-# it runs: a simulated NPU that an example asks for must be registered before any example runs.
-if not real_torch_npu_available():
-    install_simulated_npu()
 
 project = "optbridge"
 author = "optbridge developers"
@@ -65,13 +57,14 @@ autodoc_typehints = "description"
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 
-# The gallery runs once per `make html`: the English build executes what is out of date and the
-# Chinese build reuses those results (translating the prose through the catalogs).
+# The gallery runs once per `make html`: the English build executes what is out of date (an
+# example, the library or the device changed: see optbridge.sphinxext.gallery) and the Chinese
+# build reuses those results, translating the prose through the catalogs.
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "run_stale_examples": gallery_inputs_changed(HERE),
+    "run_stale_examples": False,
     "abort_on_example_error": False,  # run them all, then fail naming every broken one
     "write_computation_times": False,  # docs/computation-times.md shows them, offline
     "min_reported_time": 0,

@@ -19,7 +19,7 @@ import torch
 from optbridge.devices import device_from_argv
 from optbridge.optim import FusedRMSprop
 
-device = device_from_argv()
+device = device_from_argv(default="npu")  # unless --device or OPTBRIDGE_DEVICE says otherwise
 STEPS = 40
 generator = torch.Generator().manual_seed(0)
 inputs = torch.randn(256, 32, generator=generator)

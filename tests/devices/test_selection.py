@@ -111,6 +111,15 @@ def test_environment_asking_for_missing_cuda_fails(monkeypatch):
         select_device()
 
 
+@needs_simulation
+def test_device_from_argv_default_applies_only_when_nothing_is_asked(monkeypatch):
+    monkeypatch.delenv("OPTBRIDGE_DEVICE", raising=False)
+    assert device_from_argv([], default="npu") == torch.device("npu", 0)
+    assert device_from_argv(["--device", "cpu"], default="npu") == torch.device("cpu")
+    monkeypatch.setenv("OPTBRIDGE_DEVICE", "cpu")
+    assert device_from_argv([], default="npu") == torch.device("cpu")
+
+
 def test_device_from_argv_ignores_other_arguments():
     assert device_from_argv(["-b", "html", "--device", "cpu", "--foo=1"]) == torch.device("cpu")
     assert device_from_argv(["--device=cpu"]) == torch.device("cpu")

@@ -26,12 +26,12 @@ def add_device_argument(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     return parser
 
 
-def device_from_argv(argv: Sequence[str] | None = None) -> torch.device:
+def device_from_argv(argv: Sequence[str] | None = None, default: str = "auto") -> torch.device:
     """The device named by `--device` in `argv` (default: sys.argv[1:]), else by
-    $OPTBRIDGE_DEVICE, else "auto". Other arguments are ignored. "npu" installs the simulated
-    NPU when no real torch_npu is present."""
+    $OPTBRIDGE_DEVICE, else `default` (an example about the NPU passes "npu"). Other arguments
+    are ignored. "npu" installs the simulated NPU when no real torch_npu is present."""
     parser = add_device_argument(argparse.ArgumentParser(add_help=False))
     known, _ = parser.parse_known_args(argv)
     if known.device:
         return select_device(known.device, environment=False)
-    return select_device(os.environ.get(ENV_VARIABLE, "").strip() or "auto")
+    return select_device(os.environ.get(ENV_VARIABLE, "").strip() or default)

@@ -16,7 +16,12 @@ from sphinx.util import logging
 from optbridge.mappings import MappingError, load_all
 
 from .directives import ExampleTimings, MappingIndex, MappingMatrix, MappingPage
-from .gallery import RunningTimeAsData, record_gallery_inputs, remove_stale_outputs
+from .gallery import (
+    RunningTimeAsData,
+    prepare_gallery_run,
+    record_gallery_inputs,
+    remove_stale_outputs,
+)
 from .pages import GENERATED_DIR, write_pages
 
 logger = logging.getLogger(__name__)
@@ -49,7 +54,7 @@ def outdated_when_set_changes(
 
 
 def record_gallery_run(app: Sphinx, exception: Exception | None) -> None:
-    if exception is None and app.builder.name == "html":
+    if exception is None and getattr(app.config, "sphinx_gallery_conf", None):
         record_gallery_inputs(Path(app.confdir))
 
 
@@ -67,11 +72,20 @@ def prune_removed_pages(app: Sphinx, exception: Exception | None) -> None:
             page.unlink()
 
 
-def clean_gallery(app: Sphinx) -> None:
+def prepare_gallery(app: Sphinx) -> None:
+    """Before sphinx-gallery runs: drop outputs of removed examples, decide what re-runs, and
+    register the simulated NPU if examples will run (autograd must not have run before it)."""
     conf = getattr(app.config, "sphinx_gallery_conf", None)
-    if conf:
-        srcdir = Path(app.srcdir)
-        remove_stale_outputs(srcdir / conf["gallery_dirs"], srcdir / conf["examples_dirs"])
+    if not conf:
+        return
+    srcdir = Path(app.srcdir)
+    gallery = srcdir / conf["gallery_dirs"]
+    remove_stale_outputs(gallery, srcdir / conf["examples_dirs"])
+    if prepare_gallery_run(Path(app.confdir), gallery):
+        from optbridge.npu import install, real_torch_npu_available
+
+        if not real_torch_npu_available():
+            install()
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -79,7 +93,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Trajectories and signatures recorded from the real frameworks (`make goldens`).
     app.add_config_value("optbridge_goldens_dir", "", "env", types=[str])
     app.connect("builder-inited", load_and_generate)
-    app.connect("builder-inited", clean_gallery, priority=400)  # before sphinx-gallery runs
+    app.connect("builder-inited", prepare_gallery, priority=400)  # before sphinx-gallery runs
     app.connect("env-get-outdated", outdated_when_set_changes)
     app.connect("build-finished", record_gallery_run)
     app.connect("build-finished", prune_removed_pages)

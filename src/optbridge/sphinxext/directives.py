@@ -8,7 +8,6 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from optbridge.mappings import MappingFile
-from optbridge.mappings.checks import check_mapping
 from optbridge.mappings.vocabulary import FRAMEWORKS, Language, phrase, site_language
 
 from . import render
@@ -66,6 +65,10 @@ class MappingPage(MappingDirective):
 
     def verification_section(self, item: MappingFile) -> nodes.section:
         """Run every claim of the page; a false one fails the build, true ones are listed."""
+        # Imported here: the checks need torch, which a build that re-reads no mapping page
+        # should not pay for.
+        from optbridge.mappings.checks import check_mapping
+
         goldens = Path(self.config.optbridge_goldens_dir)
         report = check_mapping(item, goldens if goldens.is_dir() else None)
         if report.failures:

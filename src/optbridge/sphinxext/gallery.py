@@ -12,9 +12,9 @@ import os
 import re
 import textwrap
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
-import torch
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
@@ -111,7 +111,7 @@ def remove_stale_outputs(gallery: Path, examples: Path) -> list[Path]:
 def gallery_inputs(root: Path) -> str:
     """A digest of everything an example's results depend on besides its own text."""
     digest = hashlib.sha256()
-    digest.update(f"torch {torch.__version__}\n".encode())
+    digest.update(f"torch {version('torch')}\n".encode())
     digest.update(f"device {os.environ.get('OPTBRIDGE_DEVICE', '')}\n".encode())
     for path in sorted((root / "src" / "optbridge").rglob("*.py")) + sorted(
         (root / "examples").glob("*.py")
@@ -126,13 +126,27 @@ def _stamp(root: Path) -> Path:
 
 
 def gallery_inputs_changed(root: Path) -> bool:
-    """True when the library, an example or the device changed since the gallery last ran.
-
-    sphinx-gallery skips an example whose own checksum is unchanged; that alone would keep
-    results computed by an older library, so then every example runs again.
-    """
+    """True when the library, an example or the device changed since the gallery last ran."""
     stamp = _stamp(root)
     return not stamp.exists() or stamp.read_text(encoding="utf-8") != gallery_inputs(root)
+
+
+def prepare_gallery_run(root: Path, gallery: Path) -> bool:
+    """Make sphinx-gallery re-run every example when the library or the device changed.
+
+    sphinx-gallery skips an example whose own checksum is unchanged, which would keep results
+    computed by an older library; removing the checksums makes it run them all. (Doing this
+    through its ``run_stale_examples`` option would change the Sphinx configuration between
+    builds and make Sphinx rewrite every page.) Returns whether examples will run.
+    """
+    if not gallery_inputs_changed(root):
+        return any(
+            not (gallery / f"{example.stem}.py.md5").exists()
+            for example in (root / "examples").glob("plot_*.py")
+        )
+    for checksum in gallery.glob("*.md5"):
+        checksum.unlink()
+    return True
 
 
 def record_gallery_inputs(root: Path) -> None:
