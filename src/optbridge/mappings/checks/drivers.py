@@ -81,12 +81,16 @@ class MindSporeDriver(Driver):
 class KerasDriver(Driver):
     """``cls(**kwargs)``, ``apply_gradients(zip(grads, vars))``; a schedule is a callable."""
 
-    def construct(self, factory: Callable[..., Any], kwargs: Kwargs, steps: int) -> Any:
+    def with_schedule(self, kwargs: Kwargs) -> Kwargs:
+        """The learning rate as a function of the step count, when it decays."""
         key = _lr_key(kwargs)
-        if key and self.lr_gamma != 1.0:
-            base = kwargs[key]
-            kwargs = {**kwargs, key: lambda step, base=base: base * self.lr_gamma ** int(step)}
-        return factory(**kwargs)
+        if not key or self.lr_gamma == 1.0:
+            return kwargs
+        base, gamma = kwargs[key], self.lr_gamma
+        return {**kwargs, key: lambda step: base * gamma ** int(step)}
+
+    def construct(self, factory: Callable[..., Any], kwargs: Kwargs, steps: int) -> Any:
+        return factory(**self.with_schedule(kwargs))
 
     def step(self, grads: dict[str, Tensor]) -> None:
         pairs = [(grads[n].clone(), p) for n, p in self.params.items()]
@@ -110,15 +114,12 @@ class Tf1Driver(KerasDriver):
             self._lr[0] *= self.lr_gamma
 
 
-class OptaxDriver(Driver):
-    """A gradient transformation: ``init``, ``update``, ``apply_updates``."""
+class OptaxDriver(KerasDriver):
+    """A gradient transformation: ``init``, ``update``, ``apply_updates``; a schedule is a
+    function of the update count, as in Keras."""
 
     def construct(self, factory: Callable[..., Any], kwargs: Kwargs, steps: int) -> Any:
-        key = _lr_key(kwargs)
-        if key and self.lr_gamma != 1.0:
-            base = kwargs[key]
-            kwargs = {**kwargs, key: lambda count, base=base: base * self.lr_gamma ** int(count)}
-        transformation = factory(**kwargs)
+        transformation = factory(**self.with_schedule(kwargs))
         self.values_tree = {n: p.detach().clone() for n, p in self.params.items()}
         self.state = transformation.init(self.values_tree)
         return transformation
