@@ -37,7 +37,6 @@ class ExecutedExample:
     code: dict[str, str]  # "source"/"target" -> code shown in the tabs
     output: str
     images: list[str]  # paths relative to the Sphinx source directory
-    seconds: float
 
 
 def marked_code(path: Path) -> dict[str, str]:
@@ -75,14 +74,13 @@ def executed_example(srcdir: Path, examples_dir: Path, gallery_dir: str, script:
     rst = srcdir / gallery_dir / f"{script}.rst"
     if not rst.exists():
         raise ExampleError(f"example {script} was not executed by the gallery ({rst} is missing)")
-    output, seconds = recorded_output(rst)
+    output, _ = recorded_output(rst)
     images = sorted((srcdir / gallery_dir / "images").glob(f"sphx_glr_{script}_[0-9][0-9][0-9].png"))
     return ExecutedExample(
         script=script,
         code=marked_code(source),
         output=output,
         images=[p.relative_to(srcdir).as_posix() for p in images],
-        seconds=seconds,
     )
 
 

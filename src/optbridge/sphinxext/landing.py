@@ -1,11 +1,7 @@
-"""Write ``build/html/index.html``: sends the reader to the language their browser prefers.
-
-Usage: ``python -m optbridge.sphinxext.landing build/html``.
-"""
+"""``build/html/index.html``: sends the reader to the language their browser prefers."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 LANDING = """<!DOCTYPE html>
@@ -36,7 +32,3 @@ def write_landing(html_root: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(LANDING, encoding="utf-8")
     return path
-
-
-if __name__ == "__main__":
-    print(write_landing(Path(sys.argv[1] if len(sys.argv) > 1 else "build/html")))
