@@ -66,8 +66,13 @@ def test_bad_values_raise_torchs_error(fused_cls, torch_cls, bad):
 def test_accepts_what_torch_accepts(fused_cls, torch_cls):
     params = make_params([torch.float32])
     extra = {"alpha": 1.5, "eps": 0.0} if fused_cls is FusedRMSprop else {"step_sizes": (5, 1)}
-    fused_cls(params, foreach=True, capturable=False, maximize=True, **extra)
-    torch_cls(clone_params(params), foreach=True, maximize=True, **extra)
+    # Values torch accepts without complaint (alpha > 1, eps = 0, inverted step sizes) must be
+    # accepted, and kept, the same way.
+    fused = fused_cls(params, foreach=True, capturable=False, maximize=True, **extra)
+    reference = torch_cls(clone_params(params), foreach=True, maximize=True, **extra)
+    for key, value in extra.items():
+        assert fused.param_groups[0][key] == reference.param_groups[0][key] == value
+    assert fused.param_groups[0]["maximize"] is reference.param_groups[0]["maximize"] is True
 
 
 @pytest.mark.parametrize("fused_cls,_", PAIRS)
