@@ -46,13 +46,13 @@ test: html ## Build the site, then run every test (pytest)
 	$(BIN)/python -m pytest
 
 check: $(STAMP) ## Check every claim of every mapping page, as a table
-	$(BIN)/python -m optbridge.mappings.checks docs/mappings --goldens tests/goldens
+	$(BIN)/python -m optbridge.mappings.checks docs/mappings
 
 bench: $(STAMP) ## Benchmark the fused optimizers and the simulated NPU (about 4 min)
 	$(BIN)/python -m optbridge.bench
 
-goldens: $(STAMP) ## Maintainers: re-record tests/goldens from the real frameworks (see README)
-	$(BIN)/python tests/goldens/record.py
+goldens: $(STAMP) ## Maintainers: re-record each framework's data/ from the real frameworks (see README)
+	$(BIN)/python -m optbridge.frameworks.recording
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check src tests examples conf.py

@@ -33,7 +33,6 @@ extensions = [
 html_math_renderer = "mathml"
 
 optbridge_mappings_dir = "docs/mappings"
-optbridge_goldens_dir = str(HERE / "tests" / "goldens")
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}  # the gallery writes .rst
 root_doc = "index"

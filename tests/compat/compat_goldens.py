@@ -1,4 +1,4 @@
-"""Reading the committed golden files (``tests/goldens/*.json``) and comparing against them.
+"""Reading the committed golden files (``optbridge/frameworks/<name>/data/*.json``) and comparing against them.
 
 No real framework is needed: everything comes from the JSON the recorder wrote.
 """
@@ -9,13 +9,12 @@ import inspect
 import json
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 
-GOLDENS = Path(__file__).resolve().parent.parent / "goldens"
+from optbridge.frameworks import recorded_file
 
 # Tolerance: the facades run torch's float32 ops, the frameworks their own kernels (rsqrt vs
 # 1/sqrt, fused multiply-adds, different association). Each op may round differently by
@@ -30,7 +29,9 @@ ATOL = 1e-6
 @cache
 def load(api: str) -> dict:
     """The golden document of ``api`` (e.g. ``"mindspore.nn.RMSProp"``)."""
-    return json.loads((GOLDENS / f"{api}.json").read_text(encoding="utf-8"))
+    path = recorded_file(api)
+    assert path is not None, f"no recorded data for {api} in optbridge/frameworks/*/data/"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def decode(value: Any) -> Any:

@@ -1,5 +1,5 @@
 """optbridge.compat.oneflow against goldens DERIVED FROM ONEFLOW'S SOURCE (not recorded from
-the real package, which cannot be installed here; see tests/goldens/recorders)."""
+the real package, which cannot be installed here; see optbridge/frameworks/oneflow/recorder.py)."""
 
 from __future__ import annotations
 

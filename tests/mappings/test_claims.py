@@ -47,7 +47,7 @@ def test_wrong_fixture_fails_with_a_precise_message(fixture: str, expected: str)
 def test_every_project_claim_holds(repo_root: Path) -> None:
     problems = []
     for item in load_all(repo_root / "docs" / "mappings"):
-        report = check_mapping(item, repo_root / "tests" / "goldens")
+        report = check_mapping(item, recorded=True)
         problems += [claim.line() for claim in report.failures]
         assert any(c.status == "pass" for c in report.claims), item.path
     assert not problems, "\n".join(problems)
@@ -59,9 +59,9 @@ def test_make_check_prints_a_table_and_fails_on_a_false_claim(
     folder = tmp_path / "pytorch"
     folder.mkdir()
     (folder / "Rprop-paddle.toml").write_bytes((FIXTURES / "wrong-verdict.toml").read_bytes())
-    assert check_main([str(tmp_path), "--goldens", str(tmp_path / "none")]) == 1
+    assert check_main([str(tmp_path), "--no-recorded"]) == 1
     out = capsys.readouterr()
     assert "pytorch/Rprop-paddle" in out.out and "total" in out.out
     assert "checks.default_lr" in out.err
     (folder / "Rprop-paddle.toml").write_bytes((FIXTURES / "correct.toml").read_bytes())
-    assert check_main([str(tmp_path), "--goldens", str(tmp_path / "none")]) == 0
+    assert check_main([str(tmp_path), "--no-recorded"]) == 0

@@ -4,7 +4,7 @@ Each submodule reproduces one framework's optimizer: its constructor (argument n
 validation and exception types), its state and its numerics, so a user can see what the target
 framework would do to a model before porting it. Every facade is a rule of
 :mod:`optbridge.engine` plus a thin adapter; none copies the engine. The facades are checked
-against trajectories recorded from the real frameworks (``tests/goldens``).
+against trajectories recorded from the real frameworks (``optbridge/frameworks/<name>/data``).
 
 ========================  ===================================================================
 module                    API

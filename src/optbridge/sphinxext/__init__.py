@@ -90,8 +90,6 @@ def prepare_gallery(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("optbridge_mappings_dir", "docs/mappings", "env", types=[str])
-    # Trajectories and signatures recorded from the real frameworks (`make goldens`).
-    app.add_config_value("optbridge_goldens_dir", "", "env", types=[str])
     app.connect("builder-inited", load_and_generate)
     app.connect("builder-inited", prepare_gallery, priority=400)  # before sphinx-gallery runs
     app.connect("env-get-outdated", outdated_when_set_changes)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
+from optbridge.frameworks import recorded_file
 from optbridge.mappings import MappingFile
 
 from .resolve import NotInstalled, Unresolved, resolve_api, resolve_counterpart
@@ -82,7 +82,9 @@ def _signature_claims(report: MappingReport, side: str, obj: object, label: str)
     report.checked_against.append(label)
 
 
-def check_mapping(item: MappingFile, goldens: Path | None = None) -> MappingReport:
+def check_mapping(item: MappingFile, recorded: bool = False) -> MappingReport:
+    """Every claim of ``item``; ``recorded``: also against the data each framework's room holds
+    (:func:`optbridge.frameworks.recorded_file`), recorded from the real package."""
     report = MappingReport(item)
     file = str(item.path)
     mapping = item.mapping
@@ -98,9 +100,9 @@ def check_mapping(item: MappingFile, goldens: Path | None = None) -> MappingRepo
         else:
             version = getattr(__import__(real.__module__.split(".")[0]), "__version__", "")
             _signature_claims(report, side, real, f"{api.api} {version}".strip())
-        recorded = goldens / f"{GOLDEN_NAMES.get(api.api, api.api)}.json" if goldens else None
-        if recorded and recorded.exists():
-            data = json.loads(recorded.read_text(encoding="utf-8"))
+        path = recorded_file(GOLDEN_NAMES.get(api.api, api.api)) if recorded else None
+        if path is not None:
+            data = json.loads(path.read_text(encoding="utf-8"))
             label = f"{data['framework']} {data['framework_version']} (recorded)"
             if data.get("derived_from_source"):
                 label = f"{data['framework']} source (derived)"

@@ -1,0 +1,1 @@
+"""MindSpore (``mindspore.nn.RMSProp``, ``mindspore.nn.Rprop``)."""

@@ -1,0 +1,1 @@
+"""OneFlow (``oneflow.optim.RMSprop``)."""

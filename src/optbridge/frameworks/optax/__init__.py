@@ -1,0 +1,1 @@
+"""optax (``optax.rmsprop``, ``optax.rprop``)."""

@@ -1,0 +1,1 @@
+"""Paddle (``paddle.optimizer.RMSProp``, ``paddle.optimizer.Rprop``)."""

@@ -1,0 +1,1 @@
+"""TensorFlow 1 (``tf.compat.v1.train.RMSPropOptimizer``)."""

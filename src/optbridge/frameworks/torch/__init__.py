@@ -1,0 +1,1 @@
+"""PyTorch, the reference every other framework is compared with."""

@@ -1,0 +1,1 @@
+"""torch_npu (``torch_npu.optim.NpuFusedRMSprop``)."""
