@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
 from .vocabulary import FRAMEWORKS, Category, Difference
 
@@ -20,7 +20,16 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$
 #: Python literal as written in the signature (``"0.01"``, ``"(0.5, 1.2)"``, ``"None"``), or
 #: ``"required"`` for a parameter without a default.
 DefaultText = NonEmpty
-FrameworkKey = Literal[tuple(FRAMEWORKS)]  # type: ignore[valid-type]
+
+
+def _registered(key: str) -> str:
+    # Checked against the registry at validation time, so a framework added at runtime is valid.
+    if key not in FRAMEWORKS:
+        raise ValueError(f"unknown framework {key!r}; registered: {', '.join(FRAMEWORKS)}")
+    return key
+
+
+FrameworkKey = Annotated[str, AfterValidator(_registered)]
 
 SCHEMA_VERSION = 1
 

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collections.abc import Mapping as MappingABC
 from typing import Literal
+
+from optbridge.frameworks import display_names
 
 Language = Literal["en", "zh"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh")
 
-#: Frameworks a mapping can name, with their display names. The folder under ``docs/mappings/``
-#: is the source framework's key.
-FRAMEWORKS: dict[str, str] = {
-    "pytorch": "PyTorch",
-    "tensorflow": "TensorFlow",
-    "oneflow": "OneFlow",
-    "paddle": "PaddlePaddle",
-    "optax": "optax",
-    "mindspore": "MindSpore",
-    "torch_npu": "torch_npu",
-}
+
+
+class _FrameworkNames(MappingABC[str, str]):
+    """Read-only view of the framework registry: mapping key -> display name. Read on every
+    access, so a framework registered at runtime is known at once."""
+
+    def __getitem__(self, key: str) -> str:
+        return display_names()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(display_names())
+
+    def __len__(self) -> int:
+        return len(display_names())
+
+
+#: Frameworks a mapping can name, with their display names (from :mod:`optbridge.frameworks`).
+#: The folder under ``docs/mappings/`` is the source framework's key.
+FRAMEWORKS: MappingABC[str, str] = _FrameworkNames()
 
 Category = Literal["parameter", "input", "state"]
 CATEGORY_LABELS: dict[str, dict[Language, str]] = {

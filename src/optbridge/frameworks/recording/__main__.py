@@ -1,10 +1,11 @@
 """Re-record the real frameworks' RMSprop/Rprop into each room's ``data/`` folder.
 
 Maintainers run it with ``make goldens`` (``python -m optbridge.frameworks.recording``). Each
-framework's recorder (``optbridge/frameworks/<name>/recorder.py``) runs inside that framework's
-own virtual environment, ``<envs>/<environment>/bin/python`` (``--envs``, default
-``build/goldens-envs``); a framework whose environment is missing is reported and fails the run,
-and its committed JSON stays.
+registered framework with a recorder (:attr:`Framework.recorder
+<optbridge.frameworks.Framework.recorder>`) is run inside its own virtual environment,
+``<envs>/<recorder_env>/bin/python`` (``--envs``, default ``build/goldens-envs``), and writes into
+its room's ``data/``; a framework whose environment is missing is reported and fails the run, and
+its committed JSON stays.
 
 Setting up the environments (once, slow; run the installs one at a time)::
 
@@ -31,18 +32,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-FRAMEWORKS_DIR = Path(__file__).resolve().parent.parent
-SRC = FRAMEWORKS_DIR.parent.parent
+from optbridge.frameworks import registry
+
+SRC = Path(__file__).resolve().parents[3]
 DEFAULT_ENVS = Path("build") / "goldens-envs"
-# room -> the virtual environment its recorder runs in (None: this interpreter, numpy only)
-ENVIRONMENTS = {
-    "optax": "optax",
-    "keras": "tensorflow",
-    "tf1": "tensorflow",
-    "paddle": "paddle",
-    "mindspore": "mindspore",
-    "oneflow": None,
-}
 
 
 def write(documents: dict[str, dict], out_dir: Path) -> None:
@@ -55,32 +48,33 @@ def write(documents: dict[str, dict], out_dir: Path) -> None:
 
 def record_inside(room: str, out_dir: Path) -> None:
     """Runs in the framework's own interpreter."""
-    module = importlib.import_module(f"optbridge.frameworks.{room}.recorder")
+    module = importlib.import_module(registry()[room].recorder)
     write(module.record(), out_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m optbridge.frameworks.recording",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("frameworks", nargs="*", default=list(ENVIRONMENTS),
-                        help=f"which to record (default: all of {', '.join(ENVIRONMENTS)})")
+    parser.add_argument("frameworks", nargs="*",
+                        help="which to record, by room name (default: every one with a recorder)")
     parser.add_argument("--envs", type=Path, default=DEFAULT_ENVS,
                         help="folder holding one virtual environment per framework")
     parser.add_argument("--out", type=Path,
                         help="where the JSON files go (default: each room's data/ folder)")
     parser.add_argument("--inside", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    recordable = {key: f for key, f in registry().items() if f.recorder}
 
     if args.inside:
         record_inside(args.inside, args.out)
         return 0
 
-    unknown = sorted(set(args.frameworks) - set(ENVIRONMENTS))
+    unknown = sorted(set(args.frameworks) - set(recordable))
     if unknown:
-        parser.error(f"unknown framework(s) {unknown}; choose from {sorted(ENVIRONMENTS)}")
+        parser.error(f"unknown framework(s) {unknown}; choose from {sorted(recordable)}")
     failures = []
-    for room in args.frameworks:
-        environment = ENVIRONMENTS[room]
+    for room in args.frameworks or list(recordable):
+        environment = recordable[room].recorder_env
         if environment is None:
             python = Path(sys.executable)
         else:
@@ -91,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"--help and this module's docstring)", file=sys.stderr)
                 failures.append(room)
                 continue
-        out = args.out or FRAMEWORKS_DIR / room / "data"
+        out = args.out or recordable[room].data_dir
         print(f"[{room}] recording with {python}")
         cmd = [str(python), "-m", "optbridge.frameworks.recording", "--inside", room,
                "--out", str(out.resolve())]

@@ -41,10 +41,6 @@ class MappingReport:
         return [c for c in self.claims if c.status == "fail"]
 
 
-#: Golden files are named after the API as the framework itself spells it.
-GOLDEN_NAMES = {"tf.keras.optimizers.RMSprop": "keras.optimizers.RMSprop"}
-
-
 def _decode(value: object) -> object:
     # The recorder writes tuples as {"tuple": [...]}, since JSON has none.
     if isinstance(value, dict) and set(value) == {"tuple"}:
@@ -100,7 +96,7 @@ def check_mapping(item: MappingFile, recorded: bool = False) -> MappingReport:
         else:
             version = getattr(__import__(real.__module__.split(".")[0]), "__version__", "")
             _signature_claims(report, side, real, f"{api.api} {version}".strip())
-        path = recorded_file(GOLDEN_NAMES.get(api.api, api.api)) if recorded else None
+        path = recorded_file(api.api) if recorded else None
         if path is not None:
             data = json.loads(path.read_text(encoding="utf-8"))
             label = f"{data['framework']} {data['framework_version']} (recorded)"

@@ -7,8 +7,7 @@ import importlib
 import importlib.util
 from typing import Any
 
-#: How users abbreviate a framework in qualified names.
-ALIASES = {"tf": "tensorflow"}
+from optbridge.frameworks import import_aliases
 
 
 class NotInstalled(Exception):
@@ -22,7 +21,7 @@ class Unresolved(Exception):
 def resolve_api(qualname: str) -> Any:
     """``torch.optim.RMSprop`` -> the class; :class:`NotInstalled` when the top package is absent."""
     parts = qualname.split(".")
-    top = ALIASES.get(parts[0], parts[0])
+    top = import_aliases().get(parts[0], parts[0])
     if importlib.util.find_spec(top) is None:
         raise NotInstalled(f"{top} is not installed")
     parts[0] = top
