@@ -111,3 +111,21 @@ def test_wrong_number_of_gradients_is_a_clear_error():
     opt = RMSProp([torch.ones(2)])
     with pytest.raises(ValueError, match="1 parameters"):
         opt((torch.ones(2), torch.ones(2)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda w: RMSProp([("dense.weight", w)], learning_rate=0.1, weight_decay=0.1, loss_scale=4.0),
+    lambda w: Rprop([("dense.weight", w)], learning_rate=0.1, weight_decay=0.1),
+], ids=["RMSProp", "Rprop"])
+def test_step_refuses_instead_of_skipping_what_the_call_does(make):
+    """torch's inherited step() would apply param.grad raw: no weight decay, loss scale,
+    gradient centralization or lr schedule. It must refuse, say what to call, and change nothing."""
+    w = torch.tensor([1.0, -2.0])
+    opt = make(w)
+    w.grad = torch.ones(2)
+    with pytest.raises(TypeError, match=r"optimizer\(grads\).*weight decay, loss scale"):
+        opt.step()
+    torch.testing.assert_close(w, torch.tensor([1.0, -2.0]))
+    assert int(opt.global_step) == 0
+    opt((torch.ones(2),))  # the MindSpore way still steps
+    assert int(opt.global_step) == 1 and not torch.equal(w, torch.tensor([1.0, -2.0]))

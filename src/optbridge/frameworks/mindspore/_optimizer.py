@@ -227,8 +227,16 @@ class MindSporeOptimizer(FlatBufferOptimizer):
             for group in self.param_groups:
                 group["lr"] = self._lr_at(group["lr_source"], step)
             self.global_step += 1
-            self.step()
+            super().step()
         return True
+
+    def step(self, closure: Callable[[], float] | None = None) -> None:  # type: ignore[override]
+        """Refused: torch's ``step()`` would apply ``param.grad`` without what the call does."""
+        raise TypeError(
+            f"{type(self).__name__}.step() is not how a MindSpore optimizer is applied: call it "
+            f"with the gradients, optimizer(grads), a tuple with one gradient per entry of "
+            f"optimizer.parameters. step() would skip what the call does: weight decay, loss "
+            f"scale, gradient centralization and the learning-rate schedule.")
 
     def construct(self, gradients: Sequence[Tensor]) -> bool:
         """Alias of calling the optimizer, as MindSpore cells have."""
