@@ -1,5 +1,7 @@
 """The torch.npu module (and its torch_npu.npu alias)."""
 
+import time
+
 import pytest
 import torch
 
@@ -26,15 +28,22 @@ def test_second_device_index_is_refused():
 def test_streams_and_events_are_synchronous_stand_ins():
     stream = torch.npu.Stream()
     with torch.npu.stream(stream):
-        assert torch.npu.current_stream() is not None
+        current = torch.npu.current_stream()
+        assert isinstance(current, torch.npu.Stream) and current.device == torch.device("npu", 0)
+        assert current is torch.npu.default_stream()
     start = torch.npu.Event(enable_timing=True)
     end = torch.npu.Event(enable_timing=True)
     start.record()
-    torch.ones(100, device="npu").sum()
+    total = torch.ones(100, device="npu").sum()
+    # Synchronous: the work is done when the call returns, so nothing is ever pending.
+    assert stream.query() and end.query() and total.item() == 100.0
+    time.sleep(0.05)
     end.record()
     end.synchronize()
-    assert end.query() and stream.query()
-    assert start.elapsed_time(end) >= 0.0
+    # Host time between the two records, in milliseconds, as torch.cuda.Event reports it.
+    assert 45.0 <= start.elapsed_time(end) < 5000.0
+    with pytest.raises(RuntimeError, match="must be recorded"):
+        torch.npu.Event(enable_timing=True).elapsed_time(end)
     with pytest.raises(RuntimeError, match="enable_timing=True"):
         torch.npu.Event().elapsed_time(end)
 

@@ -7,6 +7,9 @@ import sys
 import pytest
 import torch
 
+from optbridge.compat.torch_npu import NpuFusedRMSprop
+from optbridge.optim import FusedRMSprop, FusedRprop
+
 
 def _train(model, optimizer, inputs, targets, steps=5):
     for _ in range(steps):
@@ -107,17 +110,14 @@ def test_convolution_and_normalisation_train():
 
 
 @pytest.mark.parametrize(
-    ("name", "torch_class"),
-    [("FusedRMSprop", torch.optim.RMSprop), ("FusedRprop", torch.optim.Rprop)],
+    ("optimizer_class", "torch_class"),
+    [(FusedRMSprop, torch.optim.RMSprop), (FusedRprop, torch.optim.Rprop)],
+    ids=["FusedRMSprop", "FusedRprop"],
 )
-def test_optbridge_fused_optimizers_on_npu_match_torch_optim_on_cpu(name, torch_class):
+def test_optbridge_fused_optimizers_on_npu_match_torch_optim_on_cpu(optimizer_class, torch_class):
     """On the npu the engine runs plain torch ops on flat buffers, documented bit-identical to
     torch.optim (its CPU kernel may differ by one ulp in the square root, so CPU is the
     reference through torch.optim)."""
-    optim = pytest.importorskip("optbridge.optim")
-    optimizer_class = getattr(optim, name, None)
-    if optimizer_class is None:
-        pytest.skip(f"optbridge.optim.{name} is not there yet")
     cpu, npu = _models()
     inputs, targets = _data()
     options = {"lr": 1e-2}
@@ -161,15 +161,7 @@ with torch.no_grad():
 """
 
 
-def _npu_fused_rmsprop_or_skip():
-    compat = pytest.importorskip("optbridge.compat.torch_npu")
-    if not hasattr(compat, "NpuFusedRMSprop"):
-        pytest.skip("optbridge.compat.torch_npu.NpuFusedRMSprop is not there yet")
-    return compat.NpuFusedRMSprop
-
-
 def test_npu_fused_rmsprop_documentation_example_runs_unchanged(tmp_path):
-    _npu_fused_rmsprop_or_skip()
     script = tmp_path / "example.py"
     script.write_text(
         DOCUMENTATION_EXAMPLE
@@ -192,10 +184,9 @@ def test_npu_fused_rmsprop_documentation_example_runs_unchanged(tmp_path):
 def test_npu_fused_rmsprop_matches_torch_rmsprop_on_npu():
     """The example in-process, imports changed to `import optbridge.npu as torch_npu`; the
     fused step must give torch.optim.RMSprop's result on the same npu params (fp32)."""
-    npu_fused_rmsprop = _npu_fused_rmsprop_or_skip()
     import optbridge.npu as torch_npu
 
-    assert torch_npu.optim.NpuFusedRMSprop is npu_fused_rmsprop
+    assert torch_npu.optim.NpuFusedRMSprop is NpuFusedRMSprop
     options = {"eps": 0.001, "lr": 0.01, "weight_decay": 1e-5}
     fused = [torch.arange(6.0).reshape(2, 3).npu(), torch.arange(12.0).reshape(4, 3).npu()]
     plain = [p.clone() for p in fused]
