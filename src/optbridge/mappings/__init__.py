@@ -1,4 +1,5 @@
-"""API-mapping tables: schema, loader, renderer and the checks that prove each row."""
+"""API-mapping tables: their schema, vocabulary and loader. The checks that prove each row are
+:mod:`optbridge.mappings.checks`; the pages are rendered by :mod:`optbridge.sphinxext.render`."""
 
 from .loader import MappingError, MappingFile, load_all, load_mapping, parse_mapping
 from .schema import Mapping

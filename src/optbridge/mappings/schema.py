@@ -96,7 +96,7 @@ class TrajectoryCheck(Strict):
     """Run both counterparts on the same deterministic problem and compare the parameters."""
 
     kind: Literal["trajectory"]
-    #: Built-in problem from :mod:`optbridge.mappings.problems`.
+    #: Built-in problem from :data:`optbridge.mappings.checks.problems.PROBLEMS`.
     problem: Literal["quadratic", "sign_flip", "named_params", "named_sign_flip"] = "quadratic"
     steps: Annotated[int, Field(ge=1, le=200)] = 5
     source: Kwargs = {}

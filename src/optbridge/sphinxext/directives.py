@@ -1,4 +1,5 @@
-"""The three directives of the generated pages; each renders one kind of page, nothing else."""
+"""The site's directives, each rendering one kind of content and nothing else: a mapping page,
+a framework's mapping index, the mapping matrix, and the examples' timings."""
 
 from __future__ import annotations
 
