@@ -42,7 +42,7 @@ gettext: $(STAMP) ## Extract messages and update the zh_CN catalogs in docs/loca
 	find build/gettext/reference -name '*.pot' ! -name index.pot -delete
 	$(BIN)/sphinx-intl update -p build/gettext -l zh_CN -d docs/locale --line-width=-1 >/dev/null
 
-test: html ## Build the site, then run every test (pytest)
+test: lint html ## ruff, build the site, then run every test (pytest)
 	$(BIN)/python -m pytest
 
 check: $(STAMP) ## Check every claim of every mapping page, as a table
