@@ -90,11 +90,6 @@ def signature_rows(func: Callable) -> list[dict]:
     return rows
 
 
-def assert_same_signature(func: Callable, api: str) -> None:
-    golden = [{**row, "default": decode(row["default"])} for row in load(api)["signature"]]
-    assert signature_rows(func) == golden
-
-
 def probe_params(api: str) -> list:
     return [pytest.param(p, id=p["label"]) for p in load(api)["probes"]]
 
