@@ -30,7 +30,7 @@ ROOMS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: hashable by identity despite its dict fields
 class Framework:
     """What the checks, the site and the recorder need to know about one framework."""
 
@@ -85,8 +85,10 @@ class Framework:
 
 @cache
 def registry() -> dict[str, Framework]:
-    """Every framework by room name. Mutable on purpose: :func:`register` (or a test's
-    ``monkeypatch.setitem(registry(), key, framework)``) adds one at runtime."""
+    """Every framework by room name, loaded once. Mutable on purpose: a framework outside this
+    package is added at runtime with ``registry()[key] = framework`` (in a test,
+    ``monkeypatch.setitem(registry(), key, framework)``), and everything that looks a framework
+    up sees it at once."""
     frameworks = {}
     for room in ROOMS:
         declared = importlib.import_module(f"{__name__}.{room}").FRAMEWORK
@@ -95,15 +97,6 @@ def registry() -> dict[str, Framework]:
                              f"{declared.key!r}; it must be the folder name {room!r}")
         frameworks[room] = declared
     return frameworks
-
-
-def register(framework: Framework) -> Framework:
-    """Add ``framework`` to the registry (a plugin's room outside this package)."""
-    frameworks = registry()
-    if framework.key in frameworks:
-        raise ValueError(f"a framework with key {framework.key!r} is already registered")
-    frameworks[framework.key] = framework
-    return framework
 
 
 def display_names() -> dict[str, str]:
