@@ -79,8 +79,13 @@ class Framework:
         return path if path.is_file() else None
 
     def load_driver(self) -> type:
+        """The driver class that ``driver`` names."""
         module, _, attribute = self.driver.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        try:
+            return getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise ImportError(f"framework {self.key!r}: driver={self.driver!r} cannot be "
+                              f"loaded: {exc}") from None
 
 
 @cache
@@ -91,7 +96,10 @@ def registry() -> dict[str, Framework]:
     up sees it at once."""
     frameworks = {}
     for room in ROOMS:
-        declared = importlib.import_module(f"{__name__}.{room}").FRAMEWORK
+        declared = getattr(importlib.import_module(f"{__name__}.{room}"), "FRAMEWORK", None)
+        if not isinstance(declared, Framework):
+            raise TypeError(f"optbridge/frameworks/{room}/__init__.py must declare "
+                             f"FRAMEWORK = Framework(...), not {declared!r}")
         if declared.key != room:
             raise ValueError(f"optbridge/frameworks/{room}/__init__.py declares key "
                              f"{declared.key!r}; it must be the folder name {room!r}")
