@@ -97,7 +97,8 @@ class TrajectoryCheck(Strict):
 
     kind: Literal["trajectory"]
     #: Built-in problem from :data:`optbridge.mappings.checks.problems.PROBLEMS`.
-    problem: Literal["quadratic", "sign_flip", "named_params", "named_sign_flip"] = "quadratic"
+    problem: Literal["quadratic", "sign_flip", "small_gradient", "named_params",
+                     "named_sign_flip"] = "quadratic"
     steps: Annotated[int, Field(ge=1, le=200)] = 5
     source: Kwargs = {}
     target: Kwargs = {}

@@ -1,6 +1,8 @@
-"""Table text to docutils nodes: plain text, with `backticks` as inline code and nothing else.
+"""Table text to docutils nodes: plain text, `backticks` as inline code, and
+``[words](ref:label)`` as a cross-reference to a label on another page; nothing else.
 
-Notes in the data files are never parsed as markup, so a note cannot inject HTML or directives.
+Notes in the data files are never parsed as markup, so a note cannot inject HTML or directives;
+a reference names a label that Sphinx resolves, and Sphinx reports a label that does not exist.
 """
 
 from __future__ import annotations
@@ -8,18 +10,30 @@ from __future__ import annotations
 import re
 
 from docutils import nodes
+from sphinx import addnodes
 
-_CODE = re.compile(r"`([^`]+)`")
+_MARKUP = re.compile(r"`(?P<code>[^`]+)`|\[(?P<words>[^\]`]+)\]\(ref:(?P<label>[a-z0-9-]+)\)")
+
+
+def reference(words: str, label: str) -> addnodes.pending_xref:
+    """A link to the label ``label`` (``(label)=`` in a Markdown page) showing ``words``."""
+    xref = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=label,
+                                 refexplicit=True, refwarn=True)
+    xref += nodes.inline(words, words)
+    return xref
 
 
 def inline(text: str) -> list[nodes.Node]:
-    """``text`` as Text and literal nodes; docutils escapes everything on output."""
+    """``text`` as Text, literal and reference nodes; docutils escapes everything on output."""
     out: list[nodes.Node] = []
     pos = 0
-    for match in _CODE.finditer(text):
+    for match in _MARKUP.finditer(text):
         if match.start() > pos:
             out.append(nodes.Text(text[pos : match.start()]))
-        out.append(nodes.literal(match.group(1), match.group(1)))
+        if match.group("code") is not None:
+            out.append(nodes.literal(match.group("code"), match.group("code")))
+        else:
+            out.append(reference(match.group("words"), match.group("label")))
         pos = match.end()
     if pos < len(text):
         out.append(nodes.Text(text[pos:]))
