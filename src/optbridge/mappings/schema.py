@@ -57,6 +57,9 @@ class Api(Strict):
     #: The call signature exactly as the framework documents it (rendered in a code block).
     signature: NonEmpty
     doc_url: HttpUrl
+    #: The Chinese page of the same documentation, where the framework has one (MindSpore,
+    #: Paddle); the Chinese site links it instead of ``doc_url``.
+    doc_url_zh: HttpUrl | None = None
     #: Framework version the row facts were checked against, e.g. ``"2.13.0"``.
     version: NonEmpty
     #: Importable implementation the checks run: the real class for torch, else the
@@ -73,15 +76,24 @@ class ParameterRow(Strict):
     target_default: DefaultText | None = None
     difference: Difference
     note: Localized
-    #: Name of an entry of ``[checks]`` that proves this row (required for ``consistent`` and
-    #: ``behaviour-differs`` rows).
-    check: Identifier | None = None
+    #: Name of an entry of ``[checks]`` that proves this row, or a list of them when the note
+    #: makes several claims (required for ``consistent`` and ``behaviour-differs`` rows).
+    check: Identifier | list[Identifier] | None = None
+
+    @property
+    def checks(self) -> list[str]:
+        return [] if self.check is None else [self.check] if isinstance(self.check, str) \
+            else list(self.check)
 
 
 class BehaviouralDifference(Strict):
     title: Localized
     text: Localized
-    check: Identifier
+    check: Identifier | list[Identifier]
+
+    @property
+    def checks(self) -> list[str]:
+        return [self.check] if isinstance(self.check, str) else list(self.check)
 
 
 class Example(Strict):
@@ -90,6 +102,9 @@ class Example(Strict):
 
 
 Kwargs = dict[Identifier, bool | int | float | str | list[float] | None]
+#: One parameter group: options, plus ``params`` (and MindSpore's ``order_params``) as the names
+#: of the problem's parameters; a group without ``params`` takes them all.
+Group = dict[Identifier, bool | int | float | str | list[float] | list[str] | None]
 
 
 class TrajectoryCheck(Strict):
@@ -102,6 +117,9 @@ class TrajectoryCheck(Strict):
     steps: Annotated[int, Field(ge=1, le=200)] = 5
     source: Kwargs = {}
     target: Kwargs = {}
+    #: Parameter groups each side is built with (instead of a plain parameter list).
+    source_groups: list[Group] = []
+    target_groups: list[Group] = []
     #: The learning rate is multiplied by this factor after every step (1.0: constant).
     lr_gamma: Annotated[float, Field(gt=0)] = 1.0
     #: Initial state the target is seeded with before the first step, e.g.
@@ -121,6 +139,8 @@ class ValidationCheck(Strict):
     kind: Literal["validation"]
     source: Kwargs = {}
     target: Kwargs = {}
+    source_groups: list[Group] = []
+    target_groups: list[Group] = []
     #: Exception class name each side must raise, or ``"none"`` when it must accept the value.
     source_raises: Identifier
     target_raises: Identifier
@@ -187,11 +207,11 @@ def structural_problems(mapping: Mapping) -> list[tuple[str, str]]:
                 )
         if kind in ("consistent", "behaviour-differs") and row.check is None:
             problems.append((f"{where}.check", f"missing (required by difference '{kind}')"))
-        if row.check is not None and row.check not in mapping.checks:
-            problems.append((f"{where}.check", f"names unknown check {row.check!r}"))
+        problems += [(f"{where}.check", f"names unknown check {name!r}")
+                     for name in row.checks if name not in mapping.checks]
     for i, diff in enumerate(mapping.differences):
-        if diff.check not in mapping.checks:
-            problems.append((f"differences[{i}].check", f"names unknown check {diff.check!r}"))
+        problems += [(f"differences[{i}].check", f"names unknown check {name!r}")
+                     for name in diff.checks if name not in mapping.checks]
     for name, check in mapping.checks.items():
         if isinstance(check, TrajectoryCheck):
             if check.expect == "agree" and check.tolerance is None:

@@ -10,6 +10,8 @@ from typing import Literal
 from optbridge.frameworks import recorded_file
 from optbridge.mappings import MappingFile
 
+from .coverage import coverage_problems
+from .displayed import displayed_problems
 from .resolve import NotInstalled, Unresolved, resolve_api, resolve_counterpart
 from .signatures import signature_problems
 from .verdicts import run_check
@@ -49,22 +51,34 @@ def _decode(value: object) -> object:
 
 
 class _Recorded:
-    """A signature recorded from the real framework by ``make goldens``."""
+    """A signature recorded from the real framework (``make goldens``)."""
 
     def __init__(self, entries: list[dict]) -> None:
-        kinds = {"VAR_POSITIONAL": inspect.Parameter.VAR_POSITIONAL,
-                 "VAR_KEYWORD": inspect.Parameter.VAR_KEYWORD}
         self.__signature__ = inspect.Signature([
             inspect.Parameter(
-                e["name"], kinds.get(e["kind"], inspect.Parameter.POSITIONAL_OR_KEYWORD),
+                e["name"], getattr(inspect.Parameter, e["kind"]),
                 default=(inspect.Parameter.empty if e["default"] == "<required>"
                          else _decode(e["default"])),
             )
             for e in entries
         ])
+        #: Older recordings spell every named parameter POSITIONAL_OR_KEYWORD.
+        self.kinds_known = any(e["kind"] == "KEYWORD_ONLY" for e in entries)
 
     def __call__(self) -> None:  # pragma: no cover - only its signature is read
         raise TypeError("a recorded signature")
+
+
+def _displayed_claims(report: MappingReport, side: str, obj: object, label: str,
+                      kinds_known: bool = True) -> None:
+    """The signature line shown on the page, parameter by parameter."""
+    api = getattr(report.item.mapping, side)
+    problems = displayed_problems(api.signature, inspect.signature(obj), kinds_known=kinds_known)
+    file = str(report.item.path)
+    what = f"displayed signature vs {label}"
+    report.claims += [Claim(file, f"{side}.signature", what, "fail", p) for p in problems]
+    if not problems:
+        report.claims.append(Claim(file, f"{side}.signature", what, "pass"))
 
 
 def _signature_claims(report: MappingReport, side: str, obj: object, label: str) -> None:
@@ -86,6 +100,7 @@ def check_mapping(item: MappingFile, recorded: bool = False) -> MappingReport:
     mapping = item.mapping
     for side in ("source", "target"):
         api = getattr(mapping, side)
+        displayed = False
         try:
             real = resolve_api(api.api)
         except NotInstalled as exc:
@@ -95,14 +110,27 @@ def check_mapping(item: MappingFile, recorded: bool = False) -> MappingReport:
             report.claims.append(Claim(file, f"{side}.api", f"{api.api} exists", "fail", str(exc)))
         else:
             version = getattr(__import__(real.__module__.split(".")[0]), "__version__", "")
-            _signature_claims(report, side, real, f"{api.api} {version}".strip())
+            label = f"{api.api} {version}".strip()
+            _signature_claims(report, side, real, label)
+            _displayed_claims(report, side, real, label)
+            displayed = True
         path = recorded_file(api.api) if recorded else None
         if path is not None:
             data = json.loads(path.read_text(encoding="utf-8"))
             label = f"{data['framework']} {data['framework_version']} (recorded)"
             if data.get("derived_from_source"):
                 label = f"{data['framework']} source (derived)"
-            _signature_claims(report, side, _Recorded(data["signature"]), label)
+            signature = _Recorded(data["signature"])
+            _signature_claims(report, side, signature, label)
+            if not displayed:
+                _displayed_claims(report, side, signature, label, signature.kinds_known)
+                displayed = True
+        if not displayed:
+            status = "skip" if not recorded else "fail"
+            report.claims.append(Claim(file, f"{side}.signature", "displayed signature", status,
+                                       f"{api.api} is not installed and no recorded signature "
+                                       "is " + ("read (--no-recorded)" if not recorded else
+                                                "in optbridge/frameworks/*/data")))
         if api.counterpart.startswith("optbridge."):
             try:
                 counterpart = resolve_counterpart(api.counterpart)
@@ -113,10 +141,17 @@ def check_mapping(item: MappingFile, recorded: bool = False) -> MappingReport:
                 _signature_claims(report, side, counterpart, api.counterpart.replace(":", "."))
     users: dict[str, list[str]] = {}
     for i, row in enumerate(mapping.parameters):
-        if row.check:
-            users.setdefault(row.check, []).append(f"parameters[{i}]")
+        for name in row.checks:
+            users.setdefault(name, []).append(f"parameters[{i}]")
     for i, diff in enumerate(mapping.differences):
-        users.setdefault(diff.check, []).append(f"differences[{i}]")
+        for name in diff.checks:
+            users.setdefault(name, []).append(f"differences[{i}]")
+    coverage = coverage_problems(mapping)
+    report.claims += [Claim(file, where, "checks exercise their rows", "fail", problem)
+                      for where, problem in coverage]
+    if not coverage:
+        report.claims.append(Claim(file, "checks", "every check is used and exercises its rows",
+                                   "pass"))
     for name, check in mapping.checks.items():
         verdict = run_check(mapping, check)
         proves = ", ".join(users.get(name, [])) or "no row"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,10 @@ from .resolve import resolve_counterpart
 
 #: Stand-in for a required learning rate when a validation check does not give one.
 REQUIRED_LR = 0.01
+#: The problem a validation check constructs its optimizers for and takes one step on.
+VALIDATION_PROBLEM = "named_params"
+#: Group keys that name parameters rather than options.
+GROUP_PARAM_KEYS = ("params", "order_params")
 
 
 @dataclass(frozen=True)
@@ -30,11 +35,50 @@ def _kwargs(values: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
 
 
+def _grouped(factory: Callable[..., Any], names: list[str],
+             groups: list[dict[str, Any]]) -> Callable[..., Any]:
+    """``factory`` building its optimizer from parameter groups instead of the driver's plain
+    parameter list (first argument, or Paddle's ``parameters=``); a group names the problem's
+    parameters in ``params`` (MindSpore also in ``order_params``), and takes all without it."""
+
+    def build(plain: Any) -> list[dict[str, Any]]:
+        by_name = dict(zip(names, list(plain), strict=True))
+        out = []
+        for group in groups:
+            built = _kwargs({k: v for k, v in group.items() if k not in GROUP_PARAM_KEYS})
+            for key in GROUP_PARAM_KEYS:
+                if key in group or (key == "params" and "order_params" not in group):
+                    built[key] = [by_name[n] for n in group.get(key, names)]
+            out.append(built)
+        return out
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        if "parameters" in kwargs:
+            return factory(*args, **{**kwargs, "parameters": build(kwargs["parameters"])})
+        if not args:
+            raise TypeError("this framework takes no parameters, so no parameter groups")
+        return factory(build(args[0]), *args[1:], **kwargs)
+
+    return make
+
+
+def _factory(mapping: Mapping, side: str, groups: list[dict[str, Any]], problem: str) -> Any:
+    factory = resolve_counterpart(getattr(mapping, side).counterpart)
+    if not groups:
+        return factory
+    unknown = {n for g in groups for key in GROUP_PARAM_KEYS for n in g.get(key, [])
+               } - set(PROBLEMS[problem].start)
+    if unknown:
+        raise ValueError(f"groups name parameters the problem {problem!r} does not have: "
+                         f"{sorted(unknown)}")
+    return _grouped(factory, list(PROBLEMS[problem].start), groups)
+
+
 def _driver(mapping: Mapping, side: str, kwargs: dict[str, Any], problem: str,
-            lr_gamma: float = 1.0, steps: int = 1) -> Driver:
-    api = getattr(mapping, side)
-    factory = resolve_counterpart(api.counterpart)
-    driver = driver_for(api.counterpart)
+            lr_gamma: float = 1.0, steps: int = 1,
+            groups: list[dict[str, Any]] | None = None) -> Driver:
+    factory = _factory(mapping, side, groups or [], problem)
+    driver = driver_for(getattr(mapping, side).counterpart)
     return driver(factory, PROBLEMS[problem].initial(), _kwargs(kwargs), lr_gamma, steps)
 
 
@@ -42,7 +86,7 @@ def run_trajectory(mapping: Mapping, check: TrajectoryCheck) -> Verdict:
     problem = PROBLEMS[check.problem]
     sides = {
         side: _driver(mapping, side, getattr(check, side), check.problem, check.lr_gamma,
-                      check.steps)
+                      check.steps, getattr(check, f"{side}_groups"))
         for side in ("source", "target")
     }
     for name, value in check.target_state.items():
@@ -62,19 +106,20 @@ def run_trajectory(mapping: Mapping, check: TrajectoryCheck) -> Verdict:
     return Verdict(ok, f"max |Δ| = {diff:.3g} after {check.steps} steps (must be {bounds})", diff)
 
 
-def _raised(mapping: Mapping, side: str, kwargs: dict[str, Any]) -> BaseException | None:
+def _raised(mapping: Mapping, side: str, kwargs: dict[str, Any],
+            groups: list[dict[str, Any]]) -> BaseException | None:
     api = getattr(mapping, side)
-    factory = resolve_counterpart(api.counterpart)
     kwargs = dict(kwargs)
-    signature = inspect.signature(factory).parameters
+    signature = inspect.signature(resolve_counterpart(api.counterpart)).parameters
     for key in ("learning_rate", "lr"):
         if key in signature and signature[key].default is inspect.Parameter.empty:
             kwargs.setdefault(key, REQUIRED_LR)
+    factory = _factory(mapping, side, groups, VALIDATION_PROBLEM)
     try:
         driver = driver_for(api.counterpart)(
-            factory, PROBLEMS["quadratic"].initial(), _kwargs(kwargs), 1.0, 1
+            factory, PROBLEMS[VALIDATION_PROBLEM].initial(), _kwargs(kwargs), 1.0, 1
         )
-        driver.step(PROBLEMS["quadratic"].gradient(driver.values(), 0))
+        driver.step(PROBLEMS[VALIDATION_PROBLEM].gradient(driver.values(), 0))
     except Exception as exc:  # noqa: BLE001 - the exception is what is being checked
         return exc
     return None
@@ -92,8 +137,8 @@ def _describe(raised: BaseException | None) -> str:
 
 def run_validation(mapping: Mapping, check: ValidationCheck) -> Verdict:
     with torch.no_grad():
-        source = _raised(mapping, "source", check.source)
-        target = _raised(mapping, "target", check.target)
+        source = _raised(mapping, "source", check.source, check.source_groups)
+        target = _raised(mapping, "target", check.target, check.target_groups)
     ok = _matches(check.source_raises, source) and _matches(check.target_raises, target)
     detail = (f"source {_describe(source)} (expected {check.source_raises}); "
               f"target {_describe(target)} (expected {check.target_raises})")
