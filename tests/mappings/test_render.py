@@ -12,14 +12,16 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 # A complete file whose every claim holds: the page build runs its checks and fails otherwise.
 CORRECT = FIXTURES / "claims" / "pytorch" / "correct.toml"
-FIRST_NOTE = 'en = "The parameters to optimize, e.g. `model.parameters()`.'
+FIRST_NOTE = 'en = "The parameters to optimize, e.g. `model.parameters()`'
 EXAMPLES = '[[examples]]\nscript = "plot_pytorch_rprop_paddle"\n'  # no gallery in these builds
 CONF = """
 extensions = ["myst_parser", "optbridge.sphinxext"]
 optbridge_mappings_dir = "mappings"
 exclude_patterns = ["mappings/**"]
 """
-INDEX = "# Test\\n\\n```{toctree}\\nmigration/index\\n```\\n"
+INDEX = "# Test\\n\\n```{toctree}\\nmigration/index\\nguide\\n```\\n"
+# The page that defines the test problems the notes link to.
+GUIDE = Path(__file__).parents[2] / "docs" / "guide" / "reading-a-mapping-page.md"
 
 
 def make_project(root: Path, note: str | None = None) -> Path:
@@ -30,6 +32,7 @@ def make_project(root: Path, note: str | None = None) -> Path:
     (root / "mappings" / "pytorch" / "Rprop-paddle.toml").write_text(text, encoding="utf-8")
     (root / "conf.py").write_text(CONF, encoding="utf-8")
     (root / "index.md").write_text(INDEX.replace("\\n", "\n"), encoding="utf-8")
+    (root / "guide.md").write_text(GUIDE.read_text(encoding="utf-8"), encoding="utf-8")
     return root
 
 
@@ -65,6 +68,9 @@ def test_english_page(built: Path) -> None:
     assert "For more information, see" in text
     assert "This build verified" in text
     assert "https://docs.pytorch.org/docs/2.13/generated/torch.optim.Rprop.html" in html
+    assert "https://www.paddlepaddle.org.cn/documentation/docs/en/api/paddle/optimizer/Rprop_en.html" in html
+    # a note's [words](ref:label) links the test problem on the guide page
+    assert re.search(r'href="\.\./\.\./guide\.html#problem-sign-flip"', html)
 
 
 def test_chinese_page(built: Path) -> None:
@@ -72,7 +78,12 @@ def test_chinese_page(built: Path) -> None:
     text = page_text(html)
     assert "比较与torch.optim.Rprop的差异" in text
     assert "分类 子类 PyTorch PaddlePaddle 差异" in text
-    assert "功能一致，参数名及默认值不同：待优化的参数" in text
+    assert "功能存在差异：待优化的参数" in text
+    assert "功能一致，参数名及默认值不同" in text
+    # the Chinese page links Paddle's Chinese docs, and the problems on the (Chinese) guide
+    assert "https://www.paddlepaddle.org.cn/documentation/docs/zh/api/paddle/optimizer/Rprop_cn.html" in html
+    assert "docs/en/api/paddle" not in html
+    assert re.search(r'href="\.\./\.\./guide\.html#problem-sign-flip"', html)
     assert "PaddlePaddle无此参数" in text and "PyTorch无此参数" in text
     assert "本次构建验证了本页的" in text
 

@@ -45,7 +45,7 @@ def _field_path(loc: tuple[str | int, ...]) -> str:
             out += f"[{part}]"
         else:
             # Discriminated unions add the tag ("trajectory") to the location: not a key the user wrote.
-            if part in ("trajectory", "validation") and out.startswith("checks."):
+            if part in ("trajectory", "validation", "recorded") and out.startswith("checks."):
                 continue
             out += f".{part}" if out else str(part)
     return out or "(top level)"

@@ -146,7 +146,33 @@ class ValidationCheck(Strict):
     target_raises: Identifier
 
 
-Check = Annotated[TrajectoryCheck | ValidationCheck, Field(discriminator="kind")]
+class RecordedCheck(Strict):
+    """Run one side here and compare it with a recorded run of a real package (for behaviour no
+    facade models, e.g. Paddle's parameter groups or ``mindspore.experimental.optim``)."""
+
+    kind: Literal["recorded"]
+    #: The API whose run was recorded (``<api>.mapping-cases.json`` in a framework's room).
+    recorded: NonEmpty
+    #: The case of that recording; its problem, steps and arguments must be those below.
+    case: Identifier
+    recorded_kwargs: Kwargs = {}
+    recorded_groups: list[Group] = []
+    #: The side of this page whose counterpart runs here, with these arguments.
+    runs: Literal["source", "target"]
+    kwargs: Kwargs = {}
+    groups: list[Group] = []
+    problem: Literal["quadratic", "sign_flip", "small_gradient", "named_params",
+                     "named_sign_flip"] = "quadratic"
+    steps: Annotated[int, Field(ge=1, le=200)] = 5
+    #: Initial state of the running side (as ``TrajectoryCheck.target_state``).
+    state: dict[Identifier, float] = {}
+    expect: Literal["agree", "differ"]
+    tolerance: Annotated[float, Field(ge=0)] | None = None
+    min_difference: Annotated[float, Field(gt=0)] | None = None
+    max_difference: Annotated[float, Field(gt=0)] | None = None
+
+
+Check = Annotated[TrajectoryCheck | ValidationCheck | RecordedCheck, Field(discriminator="kind")]
 
 
 class Mapping(Strict):
@@ -213,7 +239,7 @@ def structural_problems(mapping: Mapping) -> list[tuple[str, str]]:
         problems += [(f"differences[{i}].check", f"names unknown check {name!r}")
                      for name in diff.checks if name not in mapping.checks]
     for name, check in mapping.checks.items():
-        if isinstance(check, TrajectoryCheck):
+        if isinstance(check, TrajectoryCheck | RecordedCheck):
             if check.expect == "agree" and check.tolerance is None:
                 problems.append((f"checks.{name}.tolerance", "missing (required by expect 'agree')"))
             if check.expect == "differ" and check.min_difference is None:

@@ -76,7 +76,8 @@ def code_cell(name: str | None, default: str | None) -> nodes.entry:
 def api_section(api: Api, language: Language, make_section: SectionFactory) -> nodes.section:
     section = make_section(api.api)
     section += nodes.literal_block(api.signature, api.signature, language="python")
-    link = nodes.reference(api.doc_url.unicode_string(), api.api, refuri=str(api.doc_url))
+    url = str(api.doc_url_zh if language == "zh" and api.doc_url_zh else api.doc_url)
+    link = nodes.reference(url, api.api, refuri=url)
     para = nodes.paragraph()
     before, after = phrase("more_info", language, link="\0").split("\0")
     para += nodes.Text(before)

@@ -1,4 +1,7 @@
-"""torch_npu (``torch_npu.optim.NpuFusedRMSprop``)."""
+"""torch_npu (``torch_npu.optim.NpuFusedRMSprop``; its signature is derived from the source,
+since torch_npu cannot be installed without an Ascend NPU)."""
+
+from pathlib import Path
 
 from optbridge.frameworks import Framework
 
@@ -8,4 +11,5 @@ FRAMEWORK = Framework(
     display_name="torch_npu",
     facade="optbridge.frameworks.torch_npu.facade",
     driver="optbridge.mappings.checks.drivers:Driver",
+    data_dir=Path(__file__).parent / "data",
 )

@@ -10,7 +10,7 @@ default) passes whether the row is true or not; so does a check that nothing nam
   row may pass it at its default (the behaviour differs there). A row whose defaults differ may
   instead be proved by a check that passes the parameter on neither side, so the defaults meet;
 - a row only one side has may instead pass it to the other side (which should reject it);
-- input and state rows need a trajectory check (the state is compared by running it).
+- input and state rows need a check that runs steps (trajectory or recorded).
 """
 
 from __future__ import annotations
@@ -18,11 +18,17 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from optbridge.mappings.schema import Mapping, ParameterRow, TrajectoryCheck, ValidationCheck
+from optbridge.mappings.schema import (
+    Mapping,
+    ParameterRow,
+    RecordedCheck,
+    TrajectoryCheck,
+    ValidationCheck,
+)
 
 from .displayed import same_value
 
-Check = TrajectoryCheck | ValidationCheck
+Check = TrajectoryCheck | ValidationCheck | RecordedCheck
 PARAMETER_LISTS = ("params", "parameters")
 
 
@@ -44,30 +50,43 @@ def _as_passed(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _passed_values(check: Check, side: str, name: str) -> list[Any]:
-    values = [getattr(check, side)[name]] if name in getattr(check, side) else []
-    values += [group[name] for group in getattr(check, f"{side}_groups") if name in group]
+def arguments(mapping: Mapping, check: Check, side: str) -> tuple[dict, list[dict]]:
+    """The keyword arguments and groups ``check`` gives ``side`` of ``mapping``; a recorded
+    check gives its recorded arguments to the side whose API was recorded."""
+    if not isinstance(check, RecordedCheck):
+        return getattr(check, side), getattr(check, f"{side}_groups")
+    if check.runs == side:
+        return check.kwargs, check.groups
+    if check.recorded == getattr(mapping, side).api:
+        return check.recorded_kwargs, check.recorded_groups
+    return {}, []
+
+
+def _passed_values(mapping: Mapping, check: Check, side: str, name: str) -> list[Any]:
+    kwargs, groups = arguments(mapping, check, side)
+    values = [kwargs[name]] if name in kwargs else []
+    values += [group[name] for group in groups if name in group]
     return [_as_passed(v) for v in values]
 
 
-def why_not_exercised(row: ParameterRow, check: Check) -> str | None:
+def why_not_exercised(mapping: Mapping, row: ParameterRow, check: Check) -> str | None:
     """``None`` when ``check`` exercises ``row``, else the reason it does not."""
     names = {n for n in (row.source, row.target) if n is not None}
     if row.category != "parameter":
-        return None if isinstance(check, TrajectoryCheck) else \
-            f"a {row.category} row needs a trajectory check"
+        return None if not isinstance(check, ValidationCheck) else \
+            f"a {row.category} row needs a check that runs steps"
     if names & set(PARAMETER_LISTS):
-        return None if check.source_groups or check.target_groups else \
-            "runs without parameter groups"
+        grouped = any(arguments(mapping, check, side)[1] for side in ("source", "target"))
+        return None if grouped else "runs without parameter groups"
     passed_at_all = False
     for side in ("source", "target"):
         name = getattr(row, side)
         if name is None:  # a one-sided row: passing it to the side that lacks it is the test
-            if any(_passed_values(check, side, other) for other in names):
+            if any(_passed_values(mapping, check, side, other) for other in names):
                 return None
             continue
         default = _as_passed(_default(getattr(row, f"{side}_default")))
-        for value in _passed_values(check, side, name):
+        for value in _passed_values(mapping, check, side, name):
             passed_at_all = True
             if (default is _Required or row.difference == "behaviour-differs"
                     or not same_value(value, default)):
@@ -90,7 +109,7 @@ def coverage_problems(mapping: Mapping) -> list[tuple[str, str]]:
         for name in row.checks:
             used.add(name)
             check = mapping.checks.get(name)
-            reason = check is not None and why_not_exercised(row, check)
+            reason = check is not None and why_not_exercised(mapping, row, check)
             if reason:
                 problems.append((f"parameters[{i}].check",
                                  f"check {name!r} does not exercise the row: it {reason}"))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from optbridge.mappings.schema import Mapping, TrajectoryCheck, ValidationCheck
+from optbridge.frameworks import registry
+from optbridge.mappings.schema import Mapping, RecordedCheck, TrajectoryCheck, ValidationCheck
 
 from .drivers import Driver, driver_for
 from .problems import PROBLEMS
@@ -96,6 +98,10 @@ def run_trajectory(mapping: Mapping, check: TrajectoryCheck) -> Verdict:
             driver.step(problem.gradient(driver.values(), t))
     source, target = sides["source"].values(), sides["target"].values()
     diff = max(float((source[n] - target[n]).abs().max()) for n in source)
+    return _judge(check, diff)
+
+
+def _judge(check: TrajectoryCheck | RecordedCheck, diff: float) -> Verdict:
     if check.expect == "agree":
         ok = diff <= check.tolerance
         return Verdict(ok, f"max |Δ| = {diff:.3g} after {check.steps} steps "
@@ -104,6 +110,44 @@ def run_trajectory(mapping: Mapping, check: TrajectoryCheck) -> Verdict:
     ok = diff >= low and (high is None or diff <= high)
     bounds = f"≥ {low:g}" + (f" and ≤ {high:g}" if high is not None else "")
     return Verdict(ok, f"max |Δ| = {diff:.3g} after {check.steps} steps (must be {bounds})", diff)
+
+
+def recorded_case(api: str, case: str) -> dict[str, Any]:
+    """The case ``case`` of the run of ``api`` recorded in a framework's room."""
+    name = f"{api}.mapping-cases.json"
+    paths = [f.data_dir / name for f in registry().values()
+             if f.data_dir is not None and (f.data_dir / name).is_file()]
+    if not paths:
+        raise LookupError(f"no recorded run of {api} ({name} in optbridge/frameworks/*/data)")
+    cases = json.loads(paths[0].read_text(encoding="utf-8"))["cases"]
+    if case not in cases:
+        raise LookupError(f"{paths[0].name} has no case {case!r} (it has {sorted(cases)})")
+    return cases[case]
+
+
+def run_recorded(mapping: Mapping, check: RecordedCheck) -> Verdict:
+    case = recorded_case(check.recorded, check.case)
+    described = {"problem": check.problem, "steps": check.steps, "kwargs": check.recorded_kwargs,
+                 "groups": check.recorded_groups}
+    differing = [k for k, v in described.items() if case[k] != v]
+    if differing:
+        return Verdict(False, "the table describes another run than the recorded case "
+                              f"{check.case!r}: " + ", ".join(
+                                  f"{k} {described[k]!r} vs recorded {case[k]!r}"
+                                  for k in differing))
+    driver = _driver(mapping, check.runs, check.kwargs, check.problem, 1.0, check.steps,
+                     check.groups)
+    for name, value in check.state.items():
+        driver.seed_state(name, value)
+    problem = PROBLEMS[check.problem]
+    for t in range(check.steps):
+        driver.step(problem.gradient(driver.values(), t))
+    ours = driver.values()
+    diff = max(float((ours[n] - torch.tensor(v).reshape(ours[n].shape)).abs().max())
+               for n, v in case["final"].items())
+    verdict = _judge(check, diff)
+    return Verdict(verdict.passed, f"{verdict.detail}, against {check.recorded} "
+                                   f"(recorded, case {check.case})", diff)
 
 
 def _raised(mapping: Mapping, side: str, kwargs: dict[str, Any],
@@ -145,10 +189,13 @@ def run_validation(mapping: Mapping, check: ValidationCheck) -> Verdict:
     return Verdict(ok, detail)
 
 
-def run_check(mapping: Mapping, check: TrajectoryCheck | ValidationCheck) -> Verdict:
+def run_check(mapping: Mapping, check: TrajectoryCheck | ValidationCheck | RecordedCheck
+              ) -> Verdict:
     try:
         if isinstance(check, TrajectoryCheck):
             return run_trajectory(mapping, check)
+        if isinstance(check, RecordedCheck):
+            return run_recorded(mapping, check)
         return run_validation(mapping, check)
     except Exception as exc:  # noqa: BLE001 - a broken check is a failed claim, with its reason
         return Verdict(False, f"could not run: {type(exc).__name__}: {exc}")
