@@ -42,6 +42,8 @@ def test_valid_fixture_loads() -> None:
         ("agree-without-tolerance.toml", "checks.same_rule.tolerance: missing"),
         ("invalid-toml.toml", "invalid TOML: "),
         ("bad-url.toml", "source.doc_url: Input should be a valid URL"),
+        ("unmatched-reference.toml",
+         "parameters[0].note.zh: links [] where the English text links ['problem-sign-flip']"),
     ],
 )
 def test_malformed_fixture_names_file_and_field(fixture: str, expected: str) -> None:

@@ -9,6 +9,7 @@ one line per problem naming the file and the field path. Rules that relate sever
 from __future__ import annotations
 
 import ast
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
@@ -194,9 +195,25 @@ def _same_default(a: str | None, b: str | None) -> bool:
         return (a or "").replace(" ", "") == (b or "").replace(" ", "")
 
 
+#: A link from table text to a label of another page: ``[words](ref:label)``.
+REFERENCE = re.compile(r"\]\(ref:([a-z0-9-]+)\)")
+
+
+def _texts(mapping: Mapping) -> list[tuple[str, Localized]]:
+    out: list[tuple[str, Localized]] = [("summary", mapping.summary)]
+    out += [(f"parameters[{i}].note", row.note) for i, row in enumerate(mapping.parameters)]
+    for i, diff in enumerate(mapping.differences):
+        out += [(f"differences[{i}].title", diff.title), (f"differences[{i}].text", diff.text)]
+    return out
+
+
 def structural_problems(mapping: Mapping) -> list[tuple[str, str]]:
     """Rules across fields, as ``(field path, problem)`` pairs."""
     problems: list[tuple[str, str]] = []
+    for where, text in _texts(mapping):
+        en, zh = sorted(REFERENCE.findall(text.en)), sorted(REFERENCE.findall(text.zh))
+        if en != zh:
+            problems.append((f"{where}.zh", f"links {zh} where the English text links {en}"))
     for i, row in enumerate(mapping.parameters):
         where = f"parameters[{i}]"
         kind = row.difference
