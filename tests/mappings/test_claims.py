@@ -87,6 +87,7 @@ def test_make_check_prints_a_table_and_fails_on_a_false_claim(
     assert check_main([str(tmp_path), "--no-recorded"]) == 1
     out = capsys.readouterr()
     assert "pytorch/Rprop-paddle" in out.out and "total" in out.out
+    assert "of which displayed signatures" in out.out
     assert "checks.default_lr" in out.err
     (folder / "Rprop-paddle.toml").write_bytes((FIXTURES / "correct.toml").read_bytes())
     assert check_main([str(tmp_path), "--no-recorded"]) == 0

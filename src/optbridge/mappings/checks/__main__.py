@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(exc.problems), file=sys.stderr)
         return 2
     totals = {"pass": 0, "fail": 0, "skip": 0}
+    #: The signature lines shown at the top of the pages, counted apart from the rest.
+    displayed = dict.fromkeys(totals, 0)
     print(f"{'mapping':<48} {'pass':>5} {'fail':>5} {'skip':>5}")
     failures = []
     for item in items:
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         counts = {s: sum(c.status == s for c in report.claims) for s in totals}
         for status, n in counts.items():
             totals[status] += n
+        for claim in report.claims:
+            if claim.where.endswith(".signature"):
+                displayed[claim.status] += 1
         print(f"{item.slug:<48} {counts['pass']:>5} {counts['fail']:>5} {counts['skip']:>5}")
         failures += report.failures
         if args.verbose:
@@ -40,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
                 print("    " + claim.line())
     print(f"{'total':<48} {totals['pass']:>5} {totals['fail']:>5} {totals['skip']:>5}"
           f"   ({time.perf_counter() - start:.1f} s)")
+    print(f"{'of which displayed signatures':<48} {displayed['pass']:>5} {displayed['fail']:>5} "
+          f"{displayed['skip']:>5}")
     for claim in failures:
         print(claim.line(), file=sys.stderr)
     return 1 if failures else 0

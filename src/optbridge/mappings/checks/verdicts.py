@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -191,11 +192,19 @@ def run_validation(mapping: Mapping, check: ValidationCheck) -> Verdict:
 
 def run_check(mapping: Mapping, check: TrajectoryCheck | ValidationCheck | RecordedCheck
               ) -> Verdict:
-    try:
-        if isinstance(check, TrajectoryCheck):
-            return run_trajectory(mapping, check)
-        if isinstance(check, RecordedCheck):
-            return run_recorded(mapping, check)
-        return run_validation(mapping, check)
-    except Exception as exc:  # noqa: BLE001 - a broken check is a failed claim, with its reason
-        return Verdict(False, f"could not run: {type(exc).__name__}: {exc}")
+    with warnings.catch_warnings(record=True) as caught:
+        # A counterpart's warning (Keras's ignored decay=) is evidence: it goes in the detail.
+        warnings.simplefilter("always")
+        try:
+            if isinstance(check, TrajectoryCheck):
+                verdict = run_trajectory(mapping, check)
+            elif isinstance(check, RecordedCheck):
+                verdict = run_recorded(mapping, check)
+            else:
+                verdict = run_validation(mapping, check)
+        except Exception as exc:  # noqa: BLE001 - a broken check is a failed claim, with its reason
+            return Verdict(False, f"could not run: {type(exc).__name__}: {exc}")
+    said = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    if not said:
+        return verdict
+    return Verdict(verdict.passed, f"{verdict.detail}; warned {'; '.join(said)}", verdict.measured)
