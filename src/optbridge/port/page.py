@@ -1,0 +1,86 @@
+"""The data behind a page's "Port it" section: both scripts, the verdict and the stated gap.
+
+Everything here is derived from the table (``[port]``) and, for the real runs, the committed
+records; the page renderer (:mod:`optbridge.sphinxext.port_section`) and the command line read
+the same functions, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from optbridge.mappings import Mapping, MappingFile
+
+from .frameworks import Script, construction, imports, script
+from .measure import EXACT, NEAR_EPS_EXACT
+from .recipe import Ported, apply_recipe
+
+Verdict = Literal["exact", "approximate", "impossible"]
+
+
+@dataclass(frozen=True)
+class ScriptPair:
+    source: Script
+    target: Script
+
+
+def example(mapping: Mapping) -> Ported:
+    """The recipe applied to the table's example arguments (the source's own values)."""
+    assert mapping.port is not None
+    return apply_recipe(mapping, dict(mapping.port.example))
+
+
+def target_arguments(ported: Ported) -> list[tuple[str, Any, str]]:
+    return [(a.name, a.value, a.expression) for a in ported.arguments]
+
+
+def scripts(mapping: Mapping) -> ScriptPair:
+    """The complete source program and its port, as the page shows and the real runs execute."""
+    ported = example(mapping)
+    port = ported.port
+    given = [(k, tuple(v) if isinstance(v, list) else v, k) for k, v in port.example.items()]
+    return ScriptPair(
+        script(mapping.source.api, given, {}, port.problem, port.steps),
+        script(port.api, target_arguments(ported), ported.state, port.problem, port.steps),
+    )
+
+
+def snippet(ported: Ported, params: str | None, optimizer: str = "optimizer") -> str:
+    """The target's imports and construction with the user's names (the command line's output)."""
+    code = construction(ported.port.api, params, target_arguments(ported), ported.state,
+                        optimizer)
+    return f"{imports(ported.port.api)}\n\n{code}\n"
+
+
+def verdict(ported: Ported, weights: float, near_eps: float | None) -> Verdict:
+    if ported.impossible:
+        return "impossible"
+    if weights <= EXACT and (near_eps is None or near_eps <= NEAR_EPS_EXACT):
+        return "exact"
+    return "approximate"
+
+
+def script_hashes(mapping: Mapping) -> dict[str, str]:
+    pair = scripts(mapping)
+    return {side: hashlib.sha256(s.text.encode()).hexdigest()
+            for side, s in (("source", pair.source), ("target", pair.target))}
+
+
+def record_path(slug: str, root: Path) -> Path:
+    return root / (slug.replace("/", "__") + ".json")
+
+
+def real_record(item: MappingFile, root: Path) -> tuple[dict[str, Any] | None, bool]:
+    """The committed record of the real run of this table's scripts, if there is one, and
+    whether it is stale (a script changed since it ran)."""
+    path = record_path(item.slug, root)
+    if not path.is_file():
+        return None, False
+    data = json.loads(path.read_text(encoding="utf-8"))
+    hashes = script_hashes(item.mapping)
+    stale = any(data[side]["sha256"] != hashes[side] for side in hashes)
+    return data, stale
