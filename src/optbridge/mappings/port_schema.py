@@ -18,6 +18,8 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 #: A Python expression over the source's argument names (and ``scheduler`` in conditions).
 Expression = NonEmpty
+#: Functions a recipe expression may call (see :mod:`optbridge.port.expressions`).
+BUILTINS = {"float", "int", "min", "max", "tuple", "abs"}
 Literal_ = bool | int | float | str | list[float] | None
 
 
@@ -94,16 +96,14 @@ def expression_problems(port: Port, source_names: set[str]) -> list[tuple[str, s
             problems.append((where, f"not a Python expression: {exc.msg}"))
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id not in known | {"float", "int", "min", "max",
-                                                                         "tuple", "abs", "True",
-                                                                         "False", "None"}:
+            if isinstance(node, ast.Name) and node.id not in known | BUILTINS:
                 problems.append((where, f"names {node.id!r}, which is no source argument"))
-    used = {
-        node.id
-        for text in [*port.arguments.values(), *port.state.values()]
-        for node in ast.walk(ast.parse(text, mode="eval"))
-        if isinstance(node, ast.Name)
-    } if not problems else source_names
+    used: set[str] = set()
+    for text in [*port.arguments.values(), *port.state.values()]:
+        try:
+            used |= {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
+        except SyntaxError:
+            continue  # reported above
     for name in sorted(source_names - used - set(port.dropped) - set(port.unmatched)):
         problems.append(
             ("port", f"source argument {name!r} is neither used, dropped nor unmatched")

@@ -93,8 +93,8 @@ def weight_gap(ported: Ported, problem: str, steps: int) -> float:
 
 def near_eps_gap(ported: Ported, scale: float) -> float:
     """Largest relative difference of the first update when the gradients are ``scale`` times
-    :data:`NEAR_EPS`."""
-    start = {"w": torch.ones(len(NEAR_EPS), dtype=torch.float64)}
+    :data:`NEAR_EPS` (from zero weights, so weight decay adds nothing)."""
+    start = {"w": torch.zeros(len(NEAR_EPS), dtype=torch.float64)}
     gradient = {"w": torch.tensor(NEAR_EPS, dtype=torch.float64) * scale}
     source, target = _drivers(ported, start, 1)
     updates = []

@@ -84,3 +84,25 @@ def real_record(item: MappingFile, root: Path) -> tuple[dict[str, Any] | None, b
     hashes = script_hashes(item.mapping)
     stale = any(data[side]["sha256"] != hashes[side] for side in hashes)
     return data, stale
+
+
+def record_problems(item: MappingFile, root: Path) -> list[str]:
+    """What is wrong with the committed real-run record of ``item``: missing, stale (a script
+    changed since it ran) or inconsistent (the gap is not what its own weights give)."""
+    path = record_path(item.slug, root)
+    command = f"python -m optbridge.port.real --only {item.slug}"
+    data, stale = real_record(item, root)
+    if data is None:
+        return [f"{path}: missing: run {command}"]
+    if stale:
+        return [f"{path}: the scripts changed since they last ran: run {command}"]
+    sides = [data["source"], data["target"]]
+    if not all(side["ran"] for side in sides):
+        return [] if data["weights_gap"] is None else [f"{path}: a gap without both runs"]
+    gap = max(abs(a - b) for a, b in zip(sides[0]["weights"], sides[1]["weights"], strict=True))
+    if gap != data["weights_gap"]:
+        return [f"{path}: weights_gap {data['weights_gap']} is not the recorded weights' {gap}"]
+    for side in sides:
+        if json.loads(side["stdout"].strip().splitlines()[-1]) != side["weights"]:
+            return [f"{path}: {side['style']}: the weights are not the recorded output's"]
+    return []
