@@ -144,8 +144,9 @@ GALLERY = [p for p in GALLERY if "tutorial" not in p.name]
 
 @pytest.mark.parametrize("path", GALLERY, ids=lambda p: p.name)
 def test_gallery_constructions_port(path: Path) -> None:
-    """Every construction of a gallery script whose arguments are written out ports to the
-    page's target; the ones built from ``**options`` or a loop variable are named, not guessed."""
+    """Every construction of a gallery script whose arguments are written out (or come from a
+    loop over literals) ports to the page's target; the ones built from a function's
+    ``**options`` are named, not guessed."""
     table = next(t for t in TABLES if any(e.script == path.stem for e in t.mapping.examples))
     to = flavour(table.mapping.port.api)
     inputs = scan(path.read_text(encoding="utf-8"), str(path))
@@ -156,7 +157,9 @@ def test_gallery_constructions_port(path: Path) -> None:
             assert all("is not a literal" in p or "itself rejects" in p
                        for p in outcome.problems), outcome
         elif found.api == table.mapping.source.api:
-            assert outcome.code and outcome.gap is not None
+            assert outcome.code, outcome
+            # A value the target rejects (MindSpore's epsilon=0.0) is named; else the gap is.
+            assert outcome.gap is not None or "rejects these arguments" in outcome.problems[-1]
             ported += 1
     assert ported >= 1
 

@@ -18,7 +18,7 @@ from optbridge.port.page import record_problems, scripts
 from optbridge.sphinxext.port_section import port_section
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORDS = ROOT / "tests" / "goldens" / "port"
+RECORDS = ROOT / "docs" / "port" / "records"
 TABLES = load_all(ROOT / "docs" / "mappings")
 
 

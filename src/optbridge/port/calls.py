@@ -127,6 +127,30 @@ def _constants(tree: ast.Module) -> dict[str, Any]:
     return constants
 
 
+def _loop_bindings(tree: ast.AST) -> dict[int, list[dict[str, Any]]]:
+    """Calls inside ``for a, b in <literal>:`` loops -> one name binding per iteration."""
+    bindings: dict[int, list[dict[str, Any]]] = {}
+    for loop in ast.walk(tree):
+        if not isinstance(loop, ast.For):
+            continue
+        try:
+            values = list(ast.literal_eval(loop.iter))
+        except (ValueError, TypeError):
+            continue
+        names = ([loop.target.id] if isinstance(loop.target, ast.Name) else
+                 [e.id for e in getattr(loop.target, "elts", []) if isinstance(e, ast.Name)])
+        if not names or (len(names) > 1 and not all(
+                isinstance(v, tuple | list) and len(v) == len(names) for v in values)):
+            continue
+        per_iteration = [dict(zip(names, v if len(names) > 1 else [v], strict=True))
+                         for v in values]
+        for statement in loop.body:
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Call):
+                    bindings[id(node)] = per_iteration
+    return bindings
+
+
 def _value(node: ast.AST, constants: dict[str, Any]) -> Any:
     if isinstance(node, ast.Name) and node.id in constants:
         return constants[node.id]
@@ -148,7 +172,11 @@ def _construction(call: ast.Call, api: str, source: str, constants: dict[str, An
     for keyword in call.keywords:
         text = ast.get_source_segment(source, keyword.value) or ast.unparse(keyword.value)
         if keyword.arg is None:
-            found.non_literal["**"] = text
+            if isinstance(keyword.value, ast.Name) and isinstance(
+                    constants.get(keyword.value.id), dict):
+                found.keywords.update(constants[keyword.value.id])
+            else:
+                found.non_literal["**"] = text
             continue
         try:
             found.keywords[keyword.arg] = _value(keyword.value, constants)
@@ -165,6 +193,7 @@ def scan(source: str, where: str, aliases: dict[str, str] | None = None) -> Scan
         raise InputError(f"{where}:{exc.lineno}:{exc.offset}: syntax error: {exc.msg}") from None
     names = {**(aliases or {}), **_aliases(tree)}
     constants = _constants(tree)
+    loops = _loop_bindings(tree)
     assigned: dict[int, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
@@ -182,7 +211,10 @@ def scan(source: str, where: str, aliases: dict[str, str] | None = None) -> Scan
         if SCHEDULER_NAME.search(api):
             scheduler = True
         if OPTIMIZER_NAME.match(api.rsplit(".", 1)[-1]):
-            found.append(_construction(node, api, source, constants, assigned.get(id(node))))
+            # In a loop over literals: one construction per iteration, as the loop runs them.
+            for binding in loops.get(id(node), [{}]):
+                found.append(_construction(node, api, source, {**constants, **binding},
+                                           assigned.get(id(node))))
     found.sort(key=lambda c: c.line)
     return Scan(found, scheduler)
 

@@ -19,6 +19,8 @@ from .frameworks import Script, construction, imports, script
 from .measure import EXACT, NEAR_EPS_EXACT
 from .recipe import Ported, apply_recipe
 
+#: Where the records of the real runs live, under the Sphinx source folder (``docs/``).
+RECORDS_IN_SOURCE = Path("port") / "records"
 Verdict = Literal["exact", "approximate", "impossible"]
 
 

@@ -5,7 +5,7 @@
 Each side is the complete script the page shows (:func:`optbridge.port.page.scripts`), run by
 the Python of that framework's virtual environment (``DIR/<env>/bin/python``; PyTorch runs in
 this interpreter, torch_npu on the simulated NPU through ``python -m optbridge.run``). A record
-per table (``tests/goldens/port/<framework>__<name>.json``) keeps the scripts' sha256, the
+per table (``docs/port/records/<framework>__<name>.json``) keeps the scripts' sha256, the
 command, the versions, both outputs and the measured gap. OneFlow publishes only a placeholder
 package, so its side is recorded as not run.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 from optbridge.mappings import MappingFile, load_all
 
-from .page import record_path, script_hashes, scripts
+from .page import RECORDS_IN_SOURCE, record_path, script_hashes, scripts
 
 #: Virtual environment (under ``--envs``) and version query of each script style.
 ENVIRONMENTS = {
@@ -36,7 +36,7 @@ ENVIRONMENTS = {
     "optax": ("jax", "optax"),
 }
 NOT_RUNNABLE = {"oneflow": "oneflow on PyPI is a placeholder that raises on import"}
-RECORDS = Path("tests/goldens/port")
+RECORDS = Path("docs") / RECORDS_IN_SOURCE
 
 
 def _command(style: str, envs: Path, path: Path) -> list[str]:

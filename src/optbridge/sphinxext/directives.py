@@ -95,11 +95,11 @@ class MappingPage(MappingDirective):
         return section
 
     def port_section(self, item: MappingFile) -> nodes.section:
-        from optbridge.port.page import record_path
+        from optbridge.port.page import RECORDS_IN_SOURCE, record_path
 
         from .port_section import port_section
 
-        records = Path(self.config.optbridge_goldens_dir) / "port"
+        records = Path(self.env.srcdir) / RECORDS_IN_SOURCE
         self.env.note_dependency(str(record_path(item.slug, records)))
         return port_section(item, self.language, self.make_section, records)
 
