@@ -179,3 +179,13 @@ def test_cli_and_page_cannot_disagree(item) -> None:
     assert outcome.code == snippet(page, params or None)
     assert outcome.status == verdict(page, mapping.port.gap.weights, mapping.port.gap.near_eps)
     assert outcome.gap["weights"] == pytest.approx(mapping.port.gap.weights, rel=0.05, abs=1e-7)
+
+
+def test_alternatives_carry_the_users_values(capsys) -> None:
+    code, [out] = run_json(capsys, "torch.optim.RMSprop(net.parameters(), lr=0.5, alpha=0.9)",
+                           "--to", "mindspore")
+    assert code == 1
+    [alternative] = out["alternatives"]
+    assert "mindspore.experimental.optim.RMSprop(" in alternative
+    assert "net.trainable_params()," in alternative and "lr=0.5," in alternative
+    assert "alpha=0.9," in alternative

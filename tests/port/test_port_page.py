@@ -88,3 +88,12 @@ def test_tampered_and_stale_records_fail(tmp_path: Path) -> None:
            "pytorch/Rprop-mindspore" in record_problems(item, tmp_path)[0]
     (tmp_path / name).unlink()
     assert "missing" in record_problems(item, tmp_path)[0]
+
+
+def test_alternative_is_shown_with_its_recorded_gap_only() -> None:
+    item = next(i for i in TABLES if i.slug == "pytorch/RMSprop-mindspore")
+    html = html_of(item, "en")
+    assert "optimizer = mindspore.experimental.optim.RMSprop(" in html
+    assert "mindspore.experimental.optim.RMSprop</span></code> ends with weights that differ by " \
+           "at most 1.1e-06" in html or "ends with weights that differ by at most 1.1e-06" in html
+    assert "The simulation has no counterpart of it" in html

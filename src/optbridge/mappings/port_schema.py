@@ -54,6 +54,18 @@ class Gap(_Strict):
     near_eps: Annotated[float, Field(ge=0)] | None = None
 
 
+class Alternative(_Strict):
+    """Another target API that reproduces the source (MindSpore's ``experimental.optim``).
+
+    The simulation has no counterpart of it, so its gap is only the one recorded from the real
+    framework (``python -m optbridge.port.real``), and the page says so.
+    """
+
+    api: NonEmpty
+    arguments: dict[Identifier, Expression]
+    text: PortText
+
+
 class Port(_Strict):
     #: The target call the recipe writes (usually ``target.api``).
     api: NonEmpty
@@ -76,6 +88,7 @@ class Port(_Strict):
     #: Expression of the gradient size where eps placement matters most (``"eps"``).
     eps_scale: Expression | None = None
     gap: Gap
+    alternatives: list[Alternative] = []
 
 
 def expression_problems(port: Port, source_names: set[str]) -> list[tuple[str, str]]:
@@ -89,6 +102,11 @@ def expression_problems(port: Port, source_names: set[str]) -> list[tuple[str, s
     ]
     if port.eps_scale is not None:
         fields.append(("port.eps_scale", port.eps_scale, source_names))
+    fields += [
+        (f"port.alternatives[{i}].arguments.{k}", v, source_names)
+        for i, alternative in enumerate(port.alternatives)
+        for k, v in alternative.arguments.items()
+    ]
     for where, text, known in fields:
         try:
             tree = ast.parse(text, mode="eval")

@@ -22,7 +22,7 @@ from optbridge.mappings.schema import PARAMETER_LISTS
 from .calls import Construction, InputError, Scan, canonical, parse_call, scan
 from .frameworks import flavour
 from .measure import SourceRejects, TargetRejects, measure
-from .page import snippet, verdict
+from .page import alternative_snippet, snippet, verdict
 from .recipe import PortError, apply_recipe
 
 TARGETS = ("mindspore", "keras", "tf1", "paddle", "optax", "oneflow", "torch_npu")
@@ -49,6 +49,8 @@ class Outcome:
     caveats: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     gap: dict[str, float | None] | None = None
+    #: Other target APIs that reproduce the source (see the page), with the user's values.
+    alternatives: list[str] = field(default_factory=list)
 
 
 def _positional_names(mapping: Mapping) -> list[str]:
@@ -118,6 +120,8 @@ def port_construction(found: Construction, where: str, to: str, tables: list[Map
         outcome.problems.append(str(exc))
         return outcome
     outcome.code = snippet(ported, params, found.target or "optimizer")
+    outcome.alternatives = [alternative_snippet(ported, a, params, found.target or "optimizer")
+                            for a in ported.port.alternatives]
     outcome.caveats = [c[language] for c in ported.caveats]
     outcome.problems = [c[language] for c in ported.impossible]
     try:
@@ -145,6 +149,9 @@ def describe(outcome: Outcome) -> str:
     lines += [f"  cannot be matched: {p}" if outcome.status != "error" else f"  error: {p}"
               for p in outcome.problems]
     lines += [f"  caveat: {c}" for c in outcome.caveats]
+    for code in outcome.alternatives:
+        lines += ["  alternative (recorded on the real framework only, see the page):", "",
+                  *("    " + line if line else "" for line in code.splitlines()), ""]
     if outcome.gap:
         text = (f"  expected gap (simulation, {int(outcome.gap['steps'])} steps): the weights "
                 f"differ by at most {outcome.gap['weights']:.2g}")

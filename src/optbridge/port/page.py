@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from optbridge.mappings import Mapping, MappingFile
+from optbridge.mappings.port_schema import Alternative
 
 from .frameworks import Script, construction, imports, script
 from .measure import EXACT, NEAR_EPS_EXACT
-from .recipe import Ported, apply_recipe
+from .recipe import Ported, alternative_arguments, apply_recipe
 
 #: Where the records of the real runs live, under the Sphinx source folder (``docs/``).
 RECORDS_IN_SOURCE = Path("port") / "records"
@@ -28,6 +29,8 @@ Verdict = Literal["exact", "approximate", "impossible"]
 class ScriptPair:
     source: Script
     target: Script
+    #: One per ``port.alternatives`` entry, in order.
+    alternatives: tuple[Script, ...] = ()
 
 
 def example(mapping: Mapping) -> Ported:
@@ -45,9 +48,15 @@ def scripts(mapping: Mapping) -> ScriptPair:
     ported = example(mapping)
     port = ported.port
     given = [(k, tuple(v) if isinstance(v, list) else v, k) for k, v in port.example.items()]
+    alternatives = tuple(
+        script(a.api, [(t.name, t.value, t.expression) for t in alternative_arguments(ported, a)],
+               {}, port.problem, port.steps)
+        for a in port.alternatives
+    )
     return ScriptPair(
         script(mapping.source.api, given, {}, port.problem, port.steps),
         script(port.api, target_arguments(ported), ported.state, port.problem, port.steps),
+        alternatives,
     )
 
 
@@ -56,6 +65,14 @@ def snippet(ported: Ported, params: str | None, optimizer: str = "optimizer") ->
     code = construction(ported.port.api, params, target_arguments(ported), ported.state,
                         optimizer)
     return f"{imports(ported.port.api)}\n\n{code}\n"
+
+
+def alternative_snippet(ported: Ported, alternative: Alternative, params: str | None,
+                        optimizer: str = "optimizer") -> str:
+    arguments = [(a.name, a.value, a.expression)
+                 for a in alternative_arguments(ported, alternative)]
+    code = construction(alternative.api, params, arguments, {}, optimizer)
+    return f"{imports(alternative.api)}\n\n{code}\n"
 
 
 def verdict(ported: Ported, weights: float, near_eps: float | None) -> Verdict:
@@ -67,9 +84,11 @@ def verdict(ported: Ported, weights: float, near_eps: float | None) -> Verdict:
 
 
 def script_hashes(mapping: Mapping) -> dict[str, str]:
+    """sha256 of every script: ``source``, ``target``, ``alternative<i>``."""
     pair = scripts(mapping)
-    return {side: hashlib.sha256(s.text.encode()).hexdigest()
-            for side, s in (("source", pair.source), ("target", pair.target))}
+    named = [("source", pair.source), ("target", pair.target)]
+    named += [(f"alternative{i}", s) for i, s in enumerate(pair.alternatives)]
+    return {side: hashlib.sha256(s.text.encode()).hexdigest() for side, s in named}
 
 
 def record_path(slug: str, root: Path) -> Path:
@@ -84,7 +103,7 @@ def real_record(item: MappingFile, root: Path) -> tuple[dict[str, Any] | None, b
         return None, False
     data = json.loads(path.read_text(encoding="utf-8"))
     hashes = script_hashes(item.mapping)
-    stale = any(data[side]["sha256"] != hashes[side] for side in hashes)
+    stale = any(data.get(side, {}).get("sha256") != hashes[side] for side in hashes)
     return data, stale
 
 
@@ -101,9 +120,14 @@ def record_problems(item: MappingFile, root: Path) -> list[str]:
     sides = [data["source"], data["target"]]
     if not all(side["ran"] for side in sides):
         return [] if data["weights_gap"] is None else [f"{path}: a gap without both runs"]
-    gap = max(abs(a - b) for a, b in zip(sides[0]["weights"], sides[1]["weights"], strict=True))
-    if gap != data["weights_gap"]:
-        return [f"{path}: weights_gap {data['weights_gap']} is not the recorded weights' {gap}"]
+    for name, other in [("weights_gap", sides[1])] + [
+            (f"alternative{i}.weights_gap", data[f"alternative{i}"])
+            for i in range(len(item.mapping.port.alternatives))]:
+        gap = max(abs(a - b) for a, b in zip(sides[0]["weights"], other["weights"], strict=True))
+        stated = data["weights_gap"] if other is sides[1] else other["weights_gap"]
+        if gap != stated:
+            return [f"{path}: {name} {stated} is not the recorded weights' {gap}"]
+    sides += [data[f"alternative{i}"] for i in range(len(item.mapping.port.alternatives))]
     for side in sides:
         if json.loads(side["stdout"].strip().splitlines()[-1]) != side["weights"]:
             return [f"{path}: {side['style']}: the weights are not the recorded output's"]

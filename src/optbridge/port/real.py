@@ -81,23 +81,31 @@ def run_side(style: str, text: str, envs: Path) -> dict[str, Any]:
 def record(item: MappingFile, envs: Path) -> dict[str, Any]:
     pair = scripts(item.mapping)
     hashes = script_hashes(item.mapping)
+    named = [("source", pair.source), ("target", pair.target)]
+    named += [(f"alternative{i}", s) for i, s in enumerate(pair.alternatives)]
     sides = {
         side: {"style": s.style, "sha256": hashes[side], **run_side(s.style, s.text, envs)}
-        for side, s in (("source", pair.source), ("target", pair.target))
+        for side, s in named
     }
-    gap = None
-    if sides["source"]["ran"] and sides["target"]["ran"]:
-        gap = max(abs(a - b) for a, b in
-                  zip(sides["source"]["weights"], sides["target"]["weights"], strict=True))
+    for name, side in sides.items():
+        if name.startswith("alternative"):
+            side["api"] = item.mapping.port.alternatives[int(name[11:])].api
+            side["weights_gap"] = _gap(sides["source"], side)
     return {
         "slug": item.slug,
         "command": f"python -m optbridge.port.real --only {item.slug}",
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()} (CPU)",
-        "weights_gap": gap,
+        "weights_gap": _gap(sides["source"], sides["target"]),
         **sides,
     }
+
+
+def _gap(source: dict[str, Any], target: dict[str, Any]) -> float | None:
+    if not (source["ran"] and target["ran"]):
+        return None
+    return max(abs(a - b) for a, b in zip(source["weights"], target["weights"], strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optbridge.mappings import Mapping
-from optbridge.mappings.port_schema import Port, PortText
+from optbridge.mappings.port_schema import Alternative, Port, PortText
 
 from .expressions import ExpressionError, evaluate
 
@@ -132,7 +132,10 @@ def _used(port: Port, name: str) -> bool:
     )
 
 
-def example_values(mapping: Mapping) -> dict[str, Any]:
-    """The source arguments of the page's recipe: the table's ``example`` over the defaults."""
-    assert mapping.port is not None
-    return {**source_defaults(mapping), **mapping.port.example}
+def alternative_arguments(ported: Ported, alternative: Alternative) -> list[TargetArgument]:
+    """An alternative target's arguments for the same source values."""
+    try:
+        return [TargetArgument(name, _tidy(evaluate(text, ported.source_values)), text)
+                for name, text in alternative.arguments.items()]
+    except ExpressionError as exc:
+        raise PortError(f"{alternative.api}: cannot take these values: {exc}") from None

@@ -74,6 +74,18 @@ PHRASES: dict[str, dict[Language, str]] = {
         "en": "Not yet run on the real frameworks: {why}.",
         "zh": "尚未在真实框架上运行：{why}。",
     },
+    "alternative_gap": {
+        "en": "Run on the real MindSpore {version} against the real source run, `{api}` ends "
+              "with weights that differ by at most {weights}. The simulation has no counterpart "
+              "of it, so this figure is only the recorded one.",
+        "zh": "在真实的 MindSpore {version} 上与真实的源框架运行相比，`{api}` 最终权重最多相差 "
+              "{weights}。模拟中没有它的对应实现，因此该数字仅来自运行记录。",
+    },
+    "alternative_missing": {
+        "en": "`{api}` has not been run on the real framework yet (run `python -m "
+              "optbridge.port.real`).",
+        "zh": "`{api}` 尚未在真实框架上运行（请运行 `python -m optbridge.port.real`）。",
+    },
     "stale": {
         "en": "the scripts changed since the last run (run `{command}`)",
         "zh": "脚本自上次运行后已修改（请运行 `{command}`）",
@@ -87,8 +99,9 @@ def _phrase(key: str, language: Language, **values: Any) -> str:
     return PHRASES[key][language].format(**values)
 
 
-def _item(condition: str, text: str, prefix: str = "") -> nodes.list_item:
-    return nodes.list_item("", paragraph(f"{condition}: {prefix}{text}"))
+def _item(condition: str, text: str, language: Language, prefix: str = "") -> nodes.list_item:
+    separator = "：" if language == "zh" else ": "
+    return nodes.list_item("", paragraph(f"{condition}{separator}{prefix}{text}"))
 
 
 def _caveat_list(item: MappingFile, language: Language) -> nodes.bullet_list:
@@ -102,7 +115,7 @@ def _caveat_list(item: MappingFile, language: Language) -> nodes.bullet_list:
             + (_phrase("scheduler_note", language) if "scheduler" in caveat.when else "")
         )
         prefix = _phrase("cannot", language) if caveat.impossible else ""
-        bullets += _item(condition, caveat.text[language], prefix)
+        bullets += _item(condition, caveat.text[language], language, prefix)
     defaults = {r.source: r.source_default for r in item.mapping.parameters if r.source}
     reasons: list[tuple[str, PortText, str]] = [
         (_phrase("unmatched", language, name=name, default=f"`{defaults.get(name)}`"), text,
@@ -112,7 +125,7 @@ def _caveat_list(item: MappingFile, language: Language) -> nodes.bullet_list:
     reasons += [(_phrase("ignored", language, name=name), text, "")
                 for name, text in port.ignored.items()]
     for condition, text, prefix in reasons:
-        bullets += _item(condition, text[language], prefix)
+        bullets += _item(condition, text[language], language, prefix)
     return bullets
 
 
@@ -143,6 +156,18 @@ def port_section(item: MappingFile, language: Language, make_section: SectionFac
         gap_text += _phrase("near_eps", language, near=f"{port.gap.near_eps:.0%}")
     section += paragraph(gap_text)
     section += paragraph(_real_text(item, records, language, source, target))
+    record, stale = real_record(item, records)
+    for i, (alternative, code) in enumerate(zip(port.alternatives, pair.alternatives,
+                                                strict=True)):
+        section += paragraph(alternative.text[language])
+        section += nodes.literal_block(code.text, code.text, language="python")
+        ran = None if record is None or stale else record.get(f"alternative{i}", {})
+        if ran and ran.get("weights_gap") is not None:
+            section += paragraph(_phrase("alternative_gap", language, api=alternative.api,
+                                         version=ran["version"],
+                                         weights=_number(ran["weights_gap"])))
+        else:
+            section += paragraph(_phrase("alternative_missing", language, api=alternative.api))
     return section
 
 
