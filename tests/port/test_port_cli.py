@@ -189,3 +189,10 @@ def test_alternatives_carry_the_users_values(capsys) -> None:
     assert "mindspore.experimental.optim.RMSprop(" in alternative
     assert "net.trainable_params()," in alternative and "lr=0.5," in alternative
     assert "alpha=0.9," in alternative
+
+
+def test_a_source_without_parameter_list_is_said(capsys) -> None:
+    code, [out] = run_json(capsys, "tf.keras.optimizers.RMSprop(learning_rate=0.01)",
+                           "--to", "mindspore")
+    assert code == 0 and "net.trainable_params()," in out["code"]
+    assert any("`net` stands for your model in mindspore" in c for c in out["caveats"])

@@ -123,6 +123,9 @@ def port_construction(found: Construction, where: str, to: str, tables: list[Map
     outcome.alternatives = [alternative_snippet(ported, a, params, found.target or "optimizer")
                             for a in ported.port.alternatives]
     outcome.caveats = [c[language] for c in ported.caveats]
+    if params is None and flavour(ported.port.api) not in ("keras", "tf1", "optax"):
+        outcome.caveats.append(f"{found.api} takes no parameter list: `net` stands for your "
+                               f"model in {to}")
     outcome.problems = [c[language] for c in ported.impossible]
     try:
         gap = measure(ported)
@@ -153,8 +156,9 @@ def describe(outcome: Outcome) -> str:
         lines += ["  alternative (recorded on the real framework only, see the page):", "",
                   *("    " + line if line else "" for line in code.splitlines()), ""]
     if outcome.gap:
-        text = (f"  expected gap (simulation, {int(outcome.gap['steps'])} steps): the weights "
-                f"differ by at most {outcome.gap['weights']:.2g}")
+        without = ", ported without what cannot be matched" if outcome.problems else ""
+        text = (f"  expected gap (simulation, {int(outcome.gap['steps'])} steps{without}): "
+                f"the weights differ by at most {outcome.gap['weights']:.2g}")
         if outcome.gap["near_eps"] is not None:
             text += (f"; with gradients near eps one update differs by up to "
                      f"{outcome.gap['near_eps']:.0%}")
