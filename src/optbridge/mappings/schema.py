@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
+from .port_schema import Port, expression_problems
 from .vocabulary import FRAMEWORKS, Category, Difference
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -185,6 +186,19 @@ class Mapping(Strict):
     differences: list[BehaviouralDifference] = []
     examples: list[Example] = []
     checks: dict[Identifier, Check] = {}
+    #: How to write the source optimizer in the target, and how close it gets (see port_schema).
+    port: Port | None = None
+
+    def source_arguments(self) -> list[str]:
+        """The source's hyperparameter names, without the parameter list itself."""
+        return [
+            r.source for r in self.parameters
+            if r.category == "parameter" and r.source and r.source not in PARAMETER_LISTS
+        ]
+
+
+#: Names under which a constructor takes the parameters to optimize (not a hyperparameter).
+PARAMETER_LISTS = ("params", "parameters", "var_list")
 
 
 def _same_default(a: str | None, b: str | None) -> bool:
@@ -263,4 +277,6 @@ def structural_problems(mapping: Mapping) -> list[tuple[str, str]]:
                 problems.append(
                     (f"checks.{name}.min_difference", "missing (required by expect 'differ')")
                 )
+    if mapping.port is not None:
+        problems += expression_problems(mapping.port, set(mapping.source_arguments()))
     return problems

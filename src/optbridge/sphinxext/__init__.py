@@ -23,6 +23,7 @@ from .gallery import (
     remove_stale_outputs,
 )
 from .pages import GENERATED_DIR, write_pages
+from .port_comparison import PortComparison
 
 logger = logging.getLogger(__name__)
 
@@ -99,5 +100,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("mapping-index", MappingIndex)
     app.add_directive("mapping-matrix", MappingMatrix)
     app.add_directive("example-timings", ExampleTimings)
+    app.add_directive("port-comparison", PortComparison)
     app.add_transform(RunningTimeAsData)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

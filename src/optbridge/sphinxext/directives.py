@@ -60,6 +60,8 @@ class MappingPage(MappingDirective):
         page = self.make_section(phrase("title", self.language, api=item.mapping.source.api))
         page += render.mapping_body(item, self.language, self.make_section)
         page += self.verification_section(item)
+        if item.mapping.port is not None:
+            page += self.port_section(item)
         if item.mapping.examples:
             page += self.examples_section(item)
         return [page]
@@ -91,6 +93,15 @@ class MappingPage(MappingDirective):
                 phrase("not_installed", self.language, skipped=", ".join(f"`{s}`" for s in skipped))
             )
         return section
+
+    def port_section(self, item: MappingFile) -> nodes.section:
+        from optbridge.port.page import RECORDS_IN_SOURCE, record_path
+
+        from .port_section import port_section
+
+        records = Path(self.env.srcdir) / RECORDS_IN_SOURCE
+        self.env.note_dependency(str(record_path(item.slug, records)))
+        return port_section(item, self.language, self.make_section, records)
 
     def examples_section(self, item: MappingFile) -> nodes.section:
         """The executed example(s): synchronized code tabs, output and figures of this build."""

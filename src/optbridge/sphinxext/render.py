@@ -97,6 +97,12 @@ def difference_text(row: ParameterRow, mapping: Mapping, language: Language) -> 
     return f"{label}{separator}{row.note[language]}"
 
 
+def row_ids(row: ParameterRow) -> list[str]:
+    """Anchors of a parameter row: ``row-source-<name>`` and ``row-target-<name>``."""
+    return [f"row-{side}-{getattr(row, side)}" for side in ("source", "target")
+            if getattr(row, side) is not None]
+
+
 def parameter_table(mapping: Mapping, language: Language) -> nodes.table:
     source_name = FRAMEWORKS[mapping.source.framework]
     target_name = FRAMEWORKS[mapping.target.framework]
@@ -117,8 +123,10 @@ def parameter_table(mapping: Mapping, language: Language) -> nodes.table:
                 cells.append(
                     cell(paragraph(CATEGORY_LABELS[category][language]), morerows=len(members) - 1)
                 )
+            label = text_cell(SUBCATEGORY_LABELS[category][language].format(n=n))
+            label["ids"] += row_ids(row)  # link targets of the comparison page's cells
             cells += [
-                text_cell(SUBCATEGORY_LABELS[category][language].format(n=n)),
+                label,
                 code_cell(row.source, row.source_default),
                 code_cell(row.target, row.target_default),
                 cell(paragraph(difference_text(row, mapping, language))),
