@@ -68,7 +68,8 @@ DIFFERENCE_LABELS: dict[str, dict[Language, str]] = {
 
 #: Headings and fixed phrases of a rendered mapping page.
 PHRASES: dict[str, dict[Language, str]] = {
-    "title": {"en": "Differences with {api}", "zh": "比较与{api}的差异"},
+    # Several pages share a source API: the title names both sides.
+    "title": {"en": "Differences between {source} and {target}", "zh": "{source} 与 {target} 的差异"},
     "more_info": {"en": "For more information, see {link}.", "zh": "更多内容详见{link}。"},
     "checked_against": {"en": "checked against {version}", "zh": "核对版本：{version}"},
     "differences": {"en": "Differences", "zh": "差异对比"},
