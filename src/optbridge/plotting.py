@@ -7,6 +7,7 @@ site gets the same figure with Chinese text.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.util import find_spec
@@ -16,7 +17,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogFormatterSciNotation,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+)
 
 #: Line style and marker per curve, in order: curves that coincide still show each marker.
 STYLES: tuple[tuple[str | tuple[int, tuple[int, ...]], str], ...] = (
@@ -72,10 +79,20 @@ def _draw(curves: Mapping[str, Sequence[float]], title: str, xlabel: str, ylabel
     ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
     if log:
         ax.set_yscale("log")
-        # Labelled ticks at 1, 2, 3 and 5 of each decade; the minor ticks stay unlabelled (their
-        # labels would clash with the major ones).
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0), numticks=12))
-        ax.yaxis.set_major_formatter(FuncFormatter(_tick_label))
+        low, high = ax.get_ylim()
+        decades = math.log10(high / low)
+        # Enough labelled ticks, and not so many that they overlap: round values within a
+        # decade, 1-2-5 over a few decades, powers of ten (as 10^k) beyond.
+        if decades < 1:
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+            ax.yaxis.set_major_formatter(FuncFormatter(_tick_label))
+        elif decades <= 3:
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(_tick_label))
+        else:
+            ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
+            ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+        # The minor ticks stay unlabelled: their labels would clash with the major ones.
         ax.yaxis.set_minor_formatter(NullFormatter())
     else:
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6))

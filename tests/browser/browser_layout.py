@@ -53,7 +53,7 @@ CLIPPED_HEADINGS_JS = """() => {
 # A token of inline code (no spaces inside) that the browser laid out on two lines, and a
 # Latin word of a heading or table header broken inside (after a dot is fine; Chinese text
 # may break between any two characters).
-BROKEN_TOKENS_JS = """() => {
+BROKEN_TOKENS_JS = r"""() => {
     const problems = [];
     const lines = range => new Set(Array.from(range.getClientRects())
         .filter(r => r.width > 0).map(r => Math.round(r.top))).size;
@@ -62,7 +62,7 @@ BROKEN_TOKENS_JS = """() => {
         const texts = [];
         while (walker.nextNode()) texts.push(walker.currentNode);
         for (const text of texts) {
-            const words = text.data.matchAll(/[A-Za-z0-9_]+\\.?/g);
+            const words = text.data.matchAll(/[A-Za-z0-9_]+\.?/g);
             for (const word of words) {
                 if (word[0].length < 2) continue;
                 const range = document.createRange();

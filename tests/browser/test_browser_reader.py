@@ -62,7 +62,8 @@ def test_chinese_navbar_has_no_english_more(tab: Page, visit: Callable[[str], li
 def test_chinese_api_reference_is_chinese(
     built_site: Path, tab: Page, visit: Callable[[str], list[str]]
 ) -> None:
-    """Headings and prose of the reference pages; the docstrings (in dl.py) stay as written."""
+    """Headings and prose of the reference pages; the docstrings (API entries, dl.py, and
+    module overviews, .optbridge-docstring) stay as written."""
     pages = [p for p in content_pages(built_site, "zh_CN") if p.startswith("reference/")]
     assert len(pages) > 1
     problems = []
@@ -70,7 +71,8 @@ def test_chinese_api_reference_is_chinese(
         visit(f"zh_CN/{page}")
         texts = tab.evaluate("""() => Array.from(document.querySelectorAll(
                 'main article :is(h1, h2, h3, p, li)'))
-            .filter(el => !el.closest('dl.py, pre, .highlight, table'))
+            .filter(el => !el.closest('dl.py, pre, .highlight, table, .optbridge-docstring')
+                    && !el.querySelector('.optbridge-docstring'))
             .map(el => { const c = el.cloneNode(true);
                          c.querySelectorAll('code, a.headerlink').forEach(n => n.remove());
                          return [el.tagName, c.innerText.trim()]; })""")
@@ -242,8 +244,35 @@ def test_each_example_links_back_to_its_mapping_page(
     assert not problems, "\n".join(problems)
 
 
-def test_favicon_is_served(tab: Page, visit: Callable[[str], list[str]]) -> None:
-    visit("en/index.html")
+@pytest.mark.parametrize("page", ["en/index.html", "zh_CN/migration/index.html"])
+def test_favicon_is_served(
+    page: str, built_site: Path, tab: Page, visit: Callable[[str], list[str]]
+) -> None:
+    visit(page)
     href = tab.evaluate("document.querySelector('link[rel~=icon]')?.href ?? null")
-    assert href, "no <link rel=icon>"
+    assert href, f"{page}: no <link rel=icon>"
     assert tab.evaluate("url => fetch(url).then(r => r.ok)", href), href
+    # The landing page redirects at once, but the browser asks for its icon all the same.
+    landing = (built_site / "index.html").read_text("utf-8")
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', landing)
+    assert icon and (built_site / icon.group(1)).is_file(), "the landing page has no icon"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_figures_are_in_the_page_language(
+    language: str, mappings: dict, tab: Page, visit: Callable[[str], list[str]]
+) -> None:
+    """Chinese pages show the Chinese twin of each loss plot (title, axes, legend in Chinese;
+    its title is the alt text); English pages the English figure."""
+    problems, seen = [], 0
+    for slug, item in mappings.items():
+        if not item.mapping.examples:
+            continue
+        visit(f"{language}/migration/{slug}.html")
+        for figure in tab.evaluate(FIGURES_JS):
+            seen += 1
+            chinese = figure["src"].endswith(".zh.png") and CJK.search(figure["alt"])
+            if (language == "zh_CN") != bool(chinese):
+                problems.append(f"{language}/{slug}: {figure['src']} alt {figure['alt']!r}")
+    assert seen, f"no figure on the {language} mapping pages"
+    assert not problems, "\n".join(problems)

@@ -4,17 +4,18 @@ both languages, search terms for the English pages."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from optbridge.plotting import plot_curves  # noqa: E402
-from optbridge.sphinxext.search_zh import read_terms  # noqa: E402
-from optbridge.sphinxext.text import one_parameter_per_line  # noqa: E402
+from optbridge.plotting import plot_curves
+from optbridge.sphinxext.search_zh import read_terms
+from optbridge.sphinxext.text import one_parameter_per_line
 
 
 def test_one_parameter_per_line() -> None:
@@ -28,12 +29,14 @@ def test_signatures_it_cannot_split_are_kept(signature: str) -> None:
     assert one_parameter_per_line(signature) == signature
 
 
-def decaying(scale: float) -> list[float]:
-    return [scale * math.exp(-step / 20) for step in range(40)]
+def decaying(scale: float, span: float = 1) -> list[float]:
+    """40 steps falling by e**(2 * span) in all."""
+    return [scale * math.exp(-step * span / 20) for step in range(40)]
 
 
-def test_coinciding_curves_stay_distinguishable_and_the_legend_is_outside() -> None:
-    fig = plot_curves({"a": decaying(1), "b": decaying(1), "c": decaying(2)},
+@pytest.mark.parametrize("span", [1, 2, 10], ids=["in a decade", "two decades", "nine decades"])
+def test_coinciding_curves_stay_distinguishable_and_the_legend_is_outside(span: int) -> None:
+    fig = plot_curves({"a": decaying(1, span), "b": decaying(1, span), "c": decaying(2, span)},
                       title="Training loss of a, b and c", log=True)
     try:
         ax = fig.axes[0]
@@ -49,6 +52,10 @@ def test_coinciding_curves_stay_distinguishable_and_the_legend_is_outside() -> N
         labelled = [t for t in ax.yaxis.get_major_ticks()
                     if low <= t.get_loc() <= high and t.label1.get_text()]
         assert len(labelled) >= 4, [t.label1.get_text() for t in labelled]
+        boxes = sorted((t.label1.get_window_extent(renderer) for t in labelled),
+                       key=lambda box: box.y0)
+        assert all(a.y1 <= b.y0 for a, b in pairwise(boxes)), (
+            "tick labels overlap: " + ", ".join(t.label1.get_text() for t in labelled))
         assert not [t for t in ax.yaxis.get_minor_ticks() if t.label1.get_text()]
     finally:
         plt.close("all")

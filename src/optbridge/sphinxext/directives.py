@@ -118,7 +118,11 @@ class MappingPage(MappingDirective):
             except ExampleError as exc:
                 raise self.error(f"{item.path}: examples: {exc}") from None
             self.env.note_dependency(str(srcdir / conf["examples_dirs"] / f"{entry.script}.py"))
-            text = example_markdown(example, labels, phrase("full_example", self.language))
+            text = example_markdown(
+                example, labels, phrase("full_example", self.language),
+                (phrase("download_script", self.language),
+                 phrase("download_notebook", self.language)),
+            )
             section += self.parse_text_to_nodes(text)
         return section
 

@@ -164,7 +164,10 @@ def _fence(text: str, char: str = "`") -> str:
     return char * max(3, longest + 1)
 
 
-def example_markdown(example: ExecutedExample, labels: dict[str, str], more: str) -> str:
+def example_markdown(
+    example: ExecutedExample, labels: dict[str, str], more: str,
+    downloads: tuple[str, str] = ("Python script", "Jupyter notebook"),
+) -> str:
     """MyST for the embedded example: tabs (source | target), output, figures, downloads."""
     tabs = []
     for side in ("source", "target"):
@@ -181,8 +184,9 @@ def example_markdown(example: ExecutedExample, labels: dict[str, str], more: str
         alt = " ".join(example.alts.get(image, example.script).split())  # one line: an option
         parts.append(f"```{{image}} /{image}\n:alt: {alt}\n:class: optbridge-figure\n```\n")
     parts.append(
-        f"{{download}}`{example.script}.py </auto_examples/{example.script}.py>` · "
-        f"{{download}}`{example.script}.ipynb </auto_examples/{example.script}.ipynb>` · "
+        # Link texts, not file names: a 50-letter file name does not fit a phone's width.
+        f"{{download}}`{downloads[0]} </auto_examples/{example.script}.py>` · "
+        f"{{download}}`{downloads[1]} </auto_examples/{example.script}.ipynb>` · "
         f"{{doc}}`{more} </auto_examples/{example.script}>`\n"
     )
     return "\n".join(parts)

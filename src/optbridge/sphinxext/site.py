@@ -91,9 +91,10 @@ def link_example_to_its_page(app: Sphinx, doctree: nodes.document) -> None:
 
 
 class DocstringsStayEnglish(SphinxTransform):
-    """The API reference's own prose (headings, introductions) goes through the message
-    catalogs; the docstrings autodoc pulls in are the code's documentation and stay as written,
-    out of the catalogs."""
+    """The API reference's own prose (headings, introductions, the sentences around links) goes
+    through the message catalogs; what autodoc takes from docstrings is the code's
+    documentation: it stays as written, out of the catalogs (the code changes under it), and is
+    marked ``optbridge-docstring`` so that a reader, and the tests, can tell it apart."""
 
     default_priority = 5  # before Sphinx translates paragraphs (priority 20)
 
@@ -101,6 +102,7 @@ class DocstringsStayEnglish(SphinxTransform):
         for node in self.document.findall(nodes.TextElement):
             if ":docstring of " in (node.source or ""):
                 node["translatable"] = False
+                node["classes"].append("optbridge-docstring")
 
 
 def copy_tables(app: Sphinx, exception: Exception | None) -> None:
