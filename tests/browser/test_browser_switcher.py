@@ -67,6 +67,8 @@ def test_clicking_the_switcher_round_trips(
          "zh_CN/migration/pytorch/RMSprop-mindspore.html#differences"),
         ("zh_CN/migration/pytorch/RMSprop-mindspore.html#code-example",
          "en/migration/pytorch/RMSprop-mindspore.html#code-example"),
+        ("en/guide/reading-a-mapping-page.html#the-differences-table",
+         "zh_CN/guide/reading-a-mapping-page.html#the-differences-table"),
     ],
 )
 def test_the_switcher_keeps_the_query_and_the_section(
