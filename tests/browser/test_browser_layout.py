@@ -112,3 +112,18 @@ def test_gallery_captions_stay_in_their_cards(
                    full_page=True)
     problems += tab.evaluate(GALLERY_CARDS_JS)
     assert not problems, "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_gallery_captions_are_the_example_titles(
+    language: str, tab: Page, visit: Callable[[str], list[str]]
+) -> None:
+    """Each card's caption is the title of the example it opens, in the page's language."""
+    visit(f"{language}/auto_examples/index.html")
+    pairs = tab.evaluate("""() => Array.from(document.querySelectorAll('.sphx-glr-thumbcontainer'))
+        .map(card => [card.querySelector('.sphx-glr-thumbnail-title')?.textContent.trim(),
+                      card.querySelector('p a')?.textContent.trim()])""")
+    assert pairs, "no gallery card"
+    wrong = [f"caption {caption!r} for the page titled {title!r}" for caption, title in pairs
+             if caption != title]
+    assert not wrong, "\n".join(wrong)

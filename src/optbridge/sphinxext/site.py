@@ -8,6 +8,8 @@ the values this extension puts in each page's context.
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from optbridge.mappings import MappingFile
 from optbridge.mappings.vocabulary import FRAMEWORKS, Language, phrase, site_language
@@ -105,6 +108,26 @@ class DocstringsStayEnglish(SphinxTransform):
                 node["classes"].append("optbridge-docstring")
 
 
+class GalleryCaptionsTranslated(SphinxPostTransform):
+    """The gallery index writes each card's caption as raw HTML, which the catalogs never see;
+    give it the text of the card's link instead: the linked page's title, translated."""
+
+    default_priority = 900  # after references are resolved
+    formats = ("html",)
+    CAPTION = re.compile(r'(<div class="sphx-glr-thumbnail-title">)(.*?)(</div>)', re.DOTALL)
+
+    def run(self, **kwargs: object) -> None:
+        title = None
+        for node in list(self.document.findall(lambda n: isinstance(n, nodes.reference | nodes.raw))):
+            if isinstance(node, nodes.reference):
+                title = node.astext()
+            elif title and "sphx-glr-thumbnail-title" in node.astext():
+                caption = html.escape(title)
+                text = self.CAPTION.sub(lambda m, c=caption: m[1] + c + m[3], node.astext())
+                node.replace_self(nodes.raw("", text, format="html"))
+                title = None
+
+
 def copy_tables(app: Sphinx, exception: Exception | None) -> None:
     """The tables behind the mapping pages, as files of the site that "View source" opens."""
     if exception is not None or app.builder.name != "html":
@@ -122,4 +145,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", link_example_to_its_page)
     app.connect("build-finished", copy_tables)
     app.add_transform(DocstringsStayEnglish)
+    app.add_post_transform(GalleryCaptionsTranslated)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
