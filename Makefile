@@ -36,10 +36,9 @@ html: $(STAMP) ## Build the site in English and Chinese into build/html (DEVICE=
 gettext: $(STAMP) ## Extract messages and update the zh_CN catalogs in docs/locale
 	rm -rf build/gettext
 	$(SPHINX) -b gettext -c . -q docs build/gettext
-	@# Mapping pages are translated in their data files; the API reference (but for its
-	@# index page) stays in English.
+	@# Mapping pages are translated in their data files; the API reference's docstrings stay
+	@# in English (optbridge.sphinxext.site keeps them out), its headings and prose do not.
 	rm -rf build/gettext/migration
-	find build/gettext/reference -name '*.pot' ! -name index.pot -delete
 	$(BIN)/sphinx-intl update -p build/gettext -l zh_CN -d docs/locale --line-width=-1 >/dev/null
 
 test: lint html ## ruff, build the site, then run every test (pytest)

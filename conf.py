@@ -27,6 +27,8 @@ extensions = [
     "optbridge.sphinxext",
     "optbridge.sphinxext.mathml",
     "optbridge.sphinxext.search_zh",
+    "optbridge.sphinxext.site",
+    "optbridge.sphinxext.figures",
     "sphinx_gallery.gen_gallery",
 ]
 # Formulas become MathML at build time: no MathJax download, no script.
@@ -40,6 +42,8 @@ exclude_patterns = ["mappings/**", "_build", "**/README.md"]
 templates_path = ["docs/_templates"]
 html_static_path = ["docs/_static"]
 html_css_files = ["optbridge.css"]
+html_js_files = [("optbridge.js", {"defer": "defer"})]
+html_favicon = "docs/_static/favicon.svg"
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
@@ -70,7 +74,8 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
-    "image_scrapers": ("matplotlib",),
+    # matplotlib's scraper, plus the Chinese twin of each figure (optbridge.sphinxext.figures).
+    "image_scrapers": ("optbridge.sphinxext.figures.scraper",),
     "reset_modules": ("matplotlib",),
     "promote_jupyter_magic": False,
     "show_signature": False,
@@ -86,13 +91,20 @@ html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
     "footer_start": ["copyright"],
+    "footer_center": ["optbridge-versions"],
     "footer_end": ["sphinx-version"],
+    # Mapping pages drop it for the width of their tables (optbridge.sphinxext.site).
     "secondary_sidebar_items": ["page-toc"],
+    "article_header_end": ["optbridge-source"],
 }
 html_sidebars = {"**": ["sidebar-nav-bs"]}
 # Without a stored choice the theme would log "invalid theme mode" on a reader's first visit.
 html_context = {"default_mode": "auto"}
 html_last_updated_fmt = None
+# Mapping pages first in the results; Chinese queries stemmed as the Chinese index is.
+html_search_scorer = "docs/_templates/search-scorer.js"
+# Chinese search terms: jieba keeps them whole; English mapping pages are indexed under them.
+optbridge_search_terms_zh = "docs/search-terms.zh.txt"
 html_show_sourcelink = False
 html_copy_source = False
 
@@ -101,8 +113,9 @@ def _per_language(app, config) -> None:
     """Settings that follow ``-D language=...``: Chinese search segments words with jieba."""
     if (config.language or "en").startswith("zh"):
         config.html_search_language = "zh"
+        config.html_theme_options = {**config.html_theme_options, "header_dropdown_text": "更多"}
         # jieba's own dictionary splits 学习率 into 学习 + 率; our terms keep them whole.
-        config.html_search_options = {"dict": str(HERE / "docs" / "search-terms.zh.txt")}
+        config.html_search_options = {"dict": str(HERE / config.optbridge_search_terms_zh)}
 
 
 def setup(app) -> None:

@@ -157,13 +157,16 @@ else:
 nn.RMSProp(list(make_model().named_parameters()), learning_rate=0.01, momentum=0.9)
 print("MindSpore, momentum=0.9: accepted")
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(oneflow_losses, label="oneflow.optim.RMSprop")
-ax.plot(mindspore_losses, label="mindspore.nn.RMSProp")
-ax.plot(seeded_losses, "--", label="mindspore.nn.RMSProp, mean_square = 0")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "oneflow.optim.RMSprop": oneflow_losses,
+        "mindspore.nn.RMSProp": mindspore_losses,
+        "mindspore.nn.RMSProp, mean_square = 0": seeded_losses,
+    },
+    title="Training loss per step: oneflow.optim.RMSprop and mindspore.nn.RMSProp",
+    title_zh="每步训练损失：oneflow.optim.RMSprop 与 mindspore.nn.RMSProp",
+    log=True,
+)
 plt.show()

@@ -164,14 +164,17 @@ for optax_options, mindspore_options in (({"decay": 1}, {"decay": 1}),
     else:
         raise AssertionError(f"MindSpore accepted {mindspore_options}")
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(optax_losses, label="optax.rmsprop")
-ax.plot(mindspore_losses, label="mindspore.nn.RMSProp")
-ax.plot(optax_scale_one, "--", label="optax.rmsprop, initial_scale=1.0")
-ax.plot(mindspore_zero, ":", label="mindspore.nn.RMSProp, mean_square = 0")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "optax.rmsprop": optax_losses,
+        "mindspore.nn.RMSProp": mindspore_losses,
+        "optax.rmsprop, initial_scale=1.0": optax_scale_one,
+        "mindspore.nn.RMSProp, mean_square = 0": mindspore_zero,
+    },
+    title="Training loss per step: optax.rmsprop and mindspore.nn.RMSProp",
+    title_zh="每步训练损失：optax.rmsprop 与 mindspore.nn.RMSProp",
+    log=True,
+)
 plt.show()

@@ -167,15 +167,21 @@ for options in ({"decay": 1}, {"momentum": 0}, {"epsilon": 0.0}):
     else:
         raise AssertionError(f"MindSpore accepted {options}")
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(paddle_losses, label="paddle.optimizer.RMSProp")
-ax.plot(mindspore_losses, label="mindspore.nn.RMSProp")
-ax.plot(seeded_losses, "--", label="mindspore.nn.RMSProp, mean_square = 0")
-ax.plot(paddle_decay, label="Paddle, weight_decay=0.5")
-ax.plot(mindspore_decay, ":", label="MindSpore, weight_decay=0.5, no decay for gamma")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "paddle.optimizer.RMSProp": paddle_losses,
+        "mindspore.nn.RMSProp": mindspore_losses,
+        "mindspore.nn.RMSProp, mean_square = 0": seeded_losses,
+        "Paddle, weight_decay=0.5": paddle_decay,
+        "MindSpore, weight_decay=0.5, no decay for gamma": mindspore_decay,
+    },
+    title="Training loss per step: paddle.optimizer.RMSProp and mindspore.nn.RMSProp",
+    title_zh="每步训练损失：paddle.optimizer.RMSProp 与 mindspore.nn.RMSProp",
+    labels_zh={
+        "MindSpore, weight_decay=0.5, no decay for gamma": "MindSpore, weight_decay=0.5，gamma 不衰减",
+    },
+    log=True,
+)
 plt.show()

@@ -86,13 +86,16 @@ print(f"largest loss gap: defaults {gap:.3e}, zero-seeded accumulator {seeded_ga
 assert gap > 1e-2, gap
 assert seeded_gap < 1e-4, seeded_gap
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(torch_losses, label="torch.optim.RMSprop")
-ax.plot(mindspore_losses, label="mindspore.nn.RMSProp")
-ax.plot(seeded_losses, "--", label="mindspore.nn.RMSProp, mean_square = 0")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "torch.optim.RMSprop": torch_losses,
+        "mindspore.nn.RMSProp": mindspore_losses,
+        "mindspore.nn.RMSProp, mean_square = 0": seeded_losses,
+    },
+    title="Training loss per step: torch.optim.RMSprop and mindspore.nn.RMSProp",
+    title_zh="每步训练损失：torch.optim.RMSprop 与 mindspore.nn.RMSProp",
+    log=True,
+)
 plt.show()

@@ -119,15 +119,21 @@ for options in ({"momentum": 0.9}, {"lr": -0.1}):
     print(f"{options}: PyTorch {outcomes[0]}, OneFlow {outcomes[1]}")
     assert outcomes == expected[next(iter(options))], outcomes
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(torch_losses, label="torch.optim.RMSprop, lr=0.01")
-ax.plot(oneflow_losses, "--", label="oneflow.optim.RMSprop, lr=0.01")
-ax.plot(torch_eps, label="torch.optim.RMSprop, eps=0.1")
-ax.plot(oneflow_eps, "--", label="oneflow.optim.RMSprop, eps=0.1")
-ax.plot(oneflow_default, ":", label="oneflow.optim.RMSprop, defaults (lr=0.001)")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "torch.optim.RMSprop, lr=0.01": torch_losses,
+        "oneflow.optim.RMSprop, lr=0.01": oneflow_losses,
+        "torch.optim.RMSprop, eps=0.1": torch_eps,
+        "oneflow.optim.RMSprop, eps=0.1": oneflow_eps,
+        "oneflow.optim.RMSprop, defaults (lr=0.001)": oneflow_default,
+    },
+    title="Training loss per step: torch.optim.RMSprop and oneflow.optim.RMSprop",
+    title_zh="每步训练损失：torch.optim.RMSprop 与 oneflow.optim.RMSprop",
+    labels_zh={
+        "oneflow.optim.RMSprop, defaults (lr=0.001)": "oneflow.optim.RMSprop，默认值（lr=0.001）",
+    },
+    log=True,
+)
 plt.show()

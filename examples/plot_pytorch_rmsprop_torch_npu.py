@@ -124,14 +124,23 @@ except TypeError as error:
 else:
     raise AssertionError("NpuFusedRMSprop accepted maximize=True")
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(torch_losses, label="torch.optim.RMSprop, defaults")
-ax.plot(npu_losses, "--", label="NpuFusedRMSprop, defaults")
-ax.plot(torch_all, label="torch.optim.RMSprop, every option")
-ax.plot(npu_all, "--", label="NpuFusedRMSprop, every option")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "torch.optim.RMSprop, defaults": torch_losses,
+        "NpuFusedRMSprop, defaults": npu_losses,
+        "torch.optim.RMSprop, every option": torch_all,
+        "NpuFusedRMSprop, every option": npu_all,
+    },
+    title="Training loss per step: torch.optim.RMSprop and NpuFusedRMSprop",
+    title_zh="每步训练损失：torch.optim.RMSprop 与 NpuFusedRMSprop",
+    labels_zh={
+        "torch.optim.RMSprop, defaults": "torch.optim.RMSprop，默认值",
+        "NpuFusedRMSprop, defaults": "NpuFusedRMSprop，默认值",
+        "torch.optim.RMSprop, every option": "torch.optim.RMSprop，启用全部选项",
+        "NpuFusedRMSprop, every option": "NpuFusedRMSprop，启用全部选项",
+    },
+    log=True,
+)
 plt.show()

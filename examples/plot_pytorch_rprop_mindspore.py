@@ -141,13 +141,19 @@ for step_sizes in ((50.0, 1e-6), (1e-6, 50)):
     else:
         raise AssertionError(f"MindSpore accepted step_sizes={step_sizes}")
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(torch_losses, label="torch.optim.Rprop, lr=0.01")
-ax.plot(mindspore_losses, "--", label="mindspore.nn.Rprop, learning_rate=0.01")
-ax.plot(mindspore_default, ":", label="mindspore.nn.Rprop, default learning_rate=0.1")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "torch.optim.Rprop, lr=0.01": torch_losses,
+        "mindspore.nn.Rprop, learning_rate=0.01": mindspore_losses,
+        "mindspore.nn.Rprop, default learning_rate=0.1": mindspore_default,
+    },
+    title="Training loss per step: torch.optim.Rprop and mindspore.nn.Rprop",
+    title_zh="每步训练损失：torch.optim.Rprop 与 mindspore.nn.Rprop",
+    labels_zh={
+        "mindspore.nn.Rprop, default learning_rate=0.1": "mindspore.nn.Rprop，默认 learning_rate=0.1",
+    },
+    log=True,
+)
 plt.show()

@@ -143,13 +143,20 @@ except ValueError as error:
 else:
     raise AssertionError("Paddle accepted a learning rate above learning_rate_range")
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(torch_losses, label="torch.optim.Rprop, lr=0.01")
-ax.plot(paddle_losses, "--", label="paddle.optimizer.Rprop, same settings")
-ax.plot(paddle_default, ":", label="paddle.optimizer.Rprop, defaults")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "torch.optim.Rprop, lr=0.01": torch_losses,
+        "paddle.optimizer.Rprop, same settings": paddle_losses,
+        "paddle.optimizer.Rprop, defaults": paddle_default,
+    },
+    title="Training loss per step: torch.optim.Rprop and paddle.optimizer.Rprop",
+    title_zh="每步训练损失：torch.optim.Rprop 与 paddle.optimizer.Rprop",
+    labels_zh={
+        "paddle.optimizer.Rprop, same settings": "paddle.optimizer.Rprop，相同设置",
+        "paddle.optimizer.Rprop, defaults": "paddle.optimizer.Rprop，默认值",
+    },
+    log=True,
+)
 plt.show()

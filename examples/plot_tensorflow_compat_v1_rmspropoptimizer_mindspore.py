@@ -149,15 +149,23 @@ for options in ({"decay": 1}, {"momentum": -0.1}, {"epsilon": 0.0}):
     else:
         raise AssertionError(f"MindSpore accepted {options}")
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(tf1_losses, label="tf.compat.v1.train.RMSPropOptimizer")
-ax.plot(mindspore_losses, "--", label="mindspore.nn.RMSProp")
-ax.plot(tf1_momentum, label="TF1, momentum 0.9 and lr decay")
-ax.plot(mindspore_momentum, "--", label="MindSpore, momentum 0.9 and lr decay")
-ax.plot(keras_losses, ":", label="tf.keras.optimizers.RMSprop, same settings")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "tf.compat.v1.train.RMSPropOptimizer": tf1_losses,
+        "mindspore.nn.RMSProp": mindspore_losses,
+        "TF1, momentum 0.9 and lr decay": tf1_momentum,
+        "MindSpore, momentum 0.9 and lr decay": mindspore_momentum,
+        "tf.keras.optimizers.RMSprop, same settings": keras_losses,
+    },
+    title="Training loss per step: tf.compat.v1.train.RMSPropOptimizer and mindspore.nn.RMSProp",
+    title_zh="每步训练损失：tf.compat.v1.train.RMSPropOptimizer 与 mindspore.nn.RMSProp",
+    labels_zh={
+        "TF1, momentum 0.9 and lr decay": "TF1，momentum 0.9 并衰减学习率",
+        "MindSpore, momentum 0.9 and lr decay": "MindSpore，momentum 0.9 并衰减学习率",
+        "tf.keras.optimizers.RMSprop, same settings": "tf.keras.optimizers.RMSprop，相同设置",
+    },
+    log=True,
+)
 plt.show()

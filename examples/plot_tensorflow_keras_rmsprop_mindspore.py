@@ -148,15 +148,21 @@ for keras_options, mindspore_options in (({"rho": 1}, {"decay": 1}),
     else:
         raise AssertionError(f"MindSpore accepted {mindspore_options}")
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(keras_losses, label="tf.keras.optimizers.RMSprop")
-ax.plot(mindspore_losses, label="mindspore.nn.RMSProp")
-ax.plot(seeded_losses, "--", label="mindspore.nn.RMSProp, mean_square = 0")
-ax.plot(keras_decay, label="Keras, weight_decay=0.1 (decoupled)")
-ax.plot(mindspore_decay, "--", label="MindSpore, mean_square = 0, weight_decay=0.1")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "tf.keras.optimizers.RMSprop": keras_losses,
+        "mindspore.nn.RMSProp": mindspore_losses,
+        "mindspore.nn.RMSProp, mean_square = 0": seeded_losses,
+        "Keras, weight_decay=0.1 (decoupled)": keras_decay,
+        "MindSpore, mean_square = 0, weight_decay=0.1": mindspore_decay,
+    },
+    title="Training loss per step: tf.keras.optimizers.RMSprop and mindspore.nn.RMSProp",
+    title_zh="每步训练损失：tf.keras.optimizers.RMSprop 与 mindspore.nn.RMSProp",
+    labels_zh={
+        "Keras, weight_decay=0.1 (decoupled)": "Keras, weight_decay=0.1（解耦）",
+    },
+    log=True,
+)
 plt.show()

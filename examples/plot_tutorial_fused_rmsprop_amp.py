@@ -94,11 +94,15 @@ print(f"largest relative gap once aligned by {skipped} skipped steps: {relative_
 assert all(a == amp_losses[0] for a in amp_losses[:skipped + 1]), "a skipped step moved"
 assert relative_gap < 1e-2, relative_gap
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(fp32_losses, label="FusedRMSprop, float32")
-ax.plot(amp_losses, "--", label="FusedRMSprop, autocast float16 + GradScaler")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss (cross-entropy)")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "FusedRMSprop, float32": fp32_losses,
+        "FusedRMSprop, autocast float16 + GradScaler": amp_losses,
+    },
+    title="Training loss per step of FusedRMSprop in float32 and in mixed precision",
+    title_zh="FusedRMSprop 在 float32 与混合精度下的每步训练损失",
+    ylabel="training loss (cross-entropy)",
+)
 plt.show()

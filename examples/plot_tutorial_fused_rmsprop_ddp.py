@@ -165,13 +165,21 @@ assert loss_gap < 1e-5, loss_gap
 # The loss curves. (matplotlib is imported only here, so the worker processes skip it.)
 import matplotlib.pyplot as plt
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for r in ranks:
-    ax.plot(r["losses"], alpha=0.6, label=f"rank {r['rank']}, loss on its half")
-ax.plot(mean_losses, label="mean of the two ranks")
-ax.plot(single_losses, "--", label="one process, whole batch")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        **{f"rank {r['rank']}, loss on its half": r["losses"] for r in ranks},
+        "mean of the two ranks": mean_losses,
+        "one process, whole batch": single_losses,
+    },
+    title="Training loss per step of FusedRMSprop on two DDP ranks and in one process",
+    title_zh="FusedRMSprop 在两个 DDP 进程与单进程中的每步训练损失",
+    labels_zh={
+        **{f"rank {r['rank']}, loss on its half": f"进程 {r['rank']}，其一半数据上的损失"
+           for r in ranks},
+        "mean of the two ranks": "两个进程的平均值",
+        "one process, whole batch": "单进程，整批数据",
+    },
+)
 plt.show()

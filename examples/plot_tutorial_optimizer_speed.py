@@ -95,11 +95,11 @@ for name, seconds in timings.items():
     speedup = timings["torch.optim, for-loop"] / seconds
     print(f"  {name:<22} {seconds * 1e3:8.3f} ms per step  ({speedup:4.1f}x the for-loop)")
 
-fig, ax = plt.subplots(figsize=(6, 3))
+fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=160, layout="constrained")
 names = list(timings)
 ax.barh(names, [timings[n] * 1e3 for n in names], color=["#999999", "#6699cc", "#cc6633"])
 ax.invert_yaxis()
 ax.set_xlabel(f"milliseconds per RMSprop step ({device.type}, lower is faster)")
 ax.set_ylabel("optimizer")
-fig.tight_layout()
+ax.set_title(f"Time per RMSprop step of three optimizers on {device.type}", fontsize=11)
 plt.show()

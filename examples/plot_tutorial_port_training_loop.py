@@ -137,14 +137,23 @@ schedule_gap = largest_gap(torch_scheduled, mindspore_scheduled)
 print(f"largest loss gap with the schedule: {schedule_gap:.1e}")
 assert schedule_gap > 1e-3, schedule_gap
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(torch_losses, label="PyTorch")
-ax.plot(literal_losses, label="MindSpore, literal port")
-ax.plot(ported_losses, "--", label="MindSpore, differences accounted for")
-ax.plot(torch_scheduled, label="PyTorch, ExponentialLR")
-ax.plot(mindspore_scheduled, ":", label="MindSpore, same schedule")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss (cross-entropy)")
-ax.legend()
-fig.tight_layout()
+from optbridge.plotting import plot_curves
+
+plot_curves(
+    {
+        "PyTorch": torch_losses,
+        "MindSpore, literal port": literal_losses,
+        "MindSpore, differences accounted for": ported_losses,
+        "PyTorch, ExponentialLR": torch_scheduled,
+        "MindSpore, same schedule": mindspore_scheduled,
+    },
+    title="Training loss per step of a PyTorch loop and its MindSpore ports",
+    title_zh="PyTorch 训练循环及其 MindSpore 移植版本的每步训练损失",
+    labels_zh={
+        "MindSpore, literal port": "MindSpore，逐字移植",
+        "MindSpore, differences accounted for": "MindSpore，已处理差异",
+        "MindSpore, same schedule": "MindSpore，相同调度",
+    },
+    ylabel="training loss (cross-entropy)",
+)
 plt.show()

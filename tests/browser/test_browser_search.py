@@ -84,3 +84,42 @@ def test_search_returns_the_mapping_pages(
     assert not missing, (
         f"searching {query!r} in {language} misses {sorted(missing)}; found {sorted(found)}"
     )
+
+
+def search_results(tab: Page, visit: Callable[[str], list[str]], language: str,
+                   query: str) -> tuple[list[str], list[str]]:
+    """The result links of a search, in order, and the problems seen while searching."""
+    problems = visit(f"{language}/search.html?q={quote(query)}")
+    summary = tab.locator("#search-results p.search-summary")
+    for _ in range(SEARCH_POLLS):
+        if summary.count() == 1 and summary.inner_text().strip():
+            break
+        tab.wait_for_timeout(SEARCH_POLL_MS)
+    else:
+        problems.append(f"the search did not finish within {SEARCH_POLLS * SEARCH_POLL_MS} ms")
+    hrefs = tab.locator(RESULT_LINKS).evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    return hrefs, problems
+
+
+def is_mapping_page(href: str) -> bool:
+    page = href.split("?")[0].split("#")[0]
+    return page.startswith("migration/") and not page.endswith("index.html")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize("query", ["eps", "momentum", "动量", "学习率", "mean_square"])
+def test_a_mapping_page_is_the_first_result(
+    language: str, query: str, tab: Page, visit: Callable[[str], list[str]]
+) -> None:
+    """API names, parameter names and Chinese terms lead to a mapping page, in both languages."""
+    hrefs, problems = search_results(tab, visit, language, query)
+    assert not problems, "\n".join(problems)
+    assert hrefs, f"searching {query!r} in {language} found nothing"
+    assert is_mapping_page(hrefs[0]), (
+        f"searching {query!r} in {language}: the first result is {hrefs[0]}, not a mapping page;"
+        f" the first mapping page is result "
+        f"{next((n + 1 for n, h in enumerate(hrefs) if is_mapping_page(h)), None)} of "
+        f"{len(hrefs)}: {hrefs[:5]}"
+    )

@@ -56,3 +56,33 @@ def test_clicking_the_switcher_round_trips(
                 problems.append(f"en/{page}: the switcher opened {tab.url}, expected {expected}")
                 break
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("start", "other"),
+    [
+        ("en/search.html?q=eps", "zh_CN/search.html?q=eps"),
+        ("zh_CN/search.html?q=%E5%8A%A8%E9%87%8F", "en/search.html?q=%E5%8A%A8%E9%87%8F"),
+        ("en/migration/pytorch/RMSprop-mindspore.html#differences",
+         "zh_CN/migration/pytorch/RMSprop-mindspore.html#differences"),
+        ("zh_CN/migration/pytorch/RMSprop-mindspore.html#code-example",
+         "en/migration/pytorch/RMSprop-mindspore.html#code-example"),
+        ("en/guide/reading-a-mapping-page.html#the-differences-table",
+         "zh_CN/guide/reading-a-mapping-page.html#the-differences-table"),
+    ],
+)
+def test_the_switcher_keeps_the_query_and_the_section(
+    start: str, other: str, tab: Page, base_url: str, visit: Callable[[str], list[str]]
+) -> None:
+    problems = visit(start)
+    assert not problems, "\n".join(problems)
+    tab.locator(SWITCH).first.click(timeout=5_000)
+    try:
+        tab.wait_for_url(f"{base_url}/{other}", timeout=5_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"from {start} the switcher opened {tab.url}, expected {base_url}/{other}")
+    fragment = other.partition("#")[2]
+    if fragment:  # the section exists in the other language and is where the reader lands
+        assert tab.locator(f"[id='{fragment}']").count() == 1, f"no #{fragment} on {other}"
+        top = tab.evaluate(f"document.getElementById('{fragment}').getBoundingClientRect().top")
+        assert 0 <= top < 300, f"#{fragment} is at {top} px from the top of the window"

@@ -62,7 +62,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_english_page(built: Path) -> None:
     html = (built / "en" / "migration" / "pytorch" / "Rprop-paddle.html").read_text("utf-8")
     text = page_text(html)
-    assert "Differences with torch.optim.Rprop" in text
+    assert "Differences between torch.optim.Rprop and paddle.optimizer.Rprop" in text
     assert "Categories Subcategories PyTorch PaddlePaddle Difference" in text
     assert "Consistent function, different parameter names and default values" in text
     assert "For more information, see" in text
@@ -76,7 +76,7 @@ def test_english_page(built: Path) -> None:
 def test_chinese_page(built: Path) -> None:
     html = (built / "zh_CN" / "migration" / "pytorch" / "Rprop-paddle.html").read_text("utf-8")
     text = page_text(html)
-    assert "比较与torch.optim.Rprop的差异" in text
+    assert "torch.optim.Rprop 与 paddle.optimizer.Rprop 的差异" in text
     assert "分类 子类 PyTorch PaddlePaddle 差异" in text
     assert "功能存在差异：待优化的参数" in text
     assert "功能一致，参数名及默认值不同" in text

@@ -28,11 +28,11 @@ def test_both_languages_have_the_same_pages(site: Path) -> None:
 
 def test_every_mapping_has_a_page_in_each_language(site: Path, repo_root: Path) -> None:
     for item in load_all(repo_root / "docs" / "mappings"):
-        api = item.mapping.source.api
+        source, target = item.mapping.source.api, item.mapping.target.api
         en = (site / "en" / "migration" / f"{item.slug}.html").read_text("utf-8")
         zh = (site / "zh_CN" / "migration" / f"{item.slug}.html").read_text("utf-8")
-        assert f"Differences with {api}" in en
-        assert f"比较与{api}的差异" in zh
+        assert f"Differences between {source} and {target}" in en
+        assert f"{source} 与 {target} 的差异" in zh
         for heading in ("差异对比", "分类", "子类"):
             assert heading in zh, (item.slug, heading)
 

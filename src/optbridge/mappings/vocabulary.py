@@ -80,7 +80,8 @@ DIFFERENCE_LABELS: dict[str, dict[Language, str]] = {
 
 #: Headings and fixed phrases of a rendered mapping page.
 PHRASES: dict[str, dict[Language, str]] = {
-    "title": {"en": "Differences with {api}", "zh": "比较与{api}的差异"},
+    # Several pages share a source API: the title names both sides.
+    "title": {"en": "Differences between {source} and {target}", "zh": "{source} 与 {target} 的差异"},
     "more_info": {"en": "For more information, see {link}.", "zh": "更多内容详见{link}。"},
     "checked_against": {"en": "checked against {version}", "zh": "核对版本：{version}"},
     "differences": {"en": "Differences", "zh": "差异对比"},
@@ -105,6 +106,8 @@ PHRASES: dict[str, dict[Language, str]] = {
         "zh": "构建环境未安装、因而未实时读取：{skipped}。",
     },
     "full_example": {"en": "the whole example", "zh": "完整示例"},
+    "download_script": {"en": "Python script", "zh": "Python 脚本"},
+    "download_notebook": {"en": "Jupyter notebook", "zh": "Jupyter 笔记本"},
     "index_title": {"en": "{framework} API mappings", "zh": "{framework} API 映射"},
     "index_intro": {
         "en": "Optimizer APIs of {framework} and their counterparts. Each row links to its page.",

@@ -33,10 +33,12 @@ class MappingDirective(SphinxDirective):
         # The message catalogs are for hand-written prose; table text is translated in the tables.
         return self.env.app.builder.name == "gettext"
 
-    def make_section(self, title: str) -> nodes.section:
+    def make_section(self, title: str, anchor: str | None = None) -> nodes.section:
+        """A section titled ``title``; its id comes from ``anchor`` (the English title) when
+        given, so that a link to a section works in every language."""
         section = nodes.section()
         section += nodes.title(title, "", *inline(title))
-        section["names"].append(nodes.fully_normalize_name(title))
+        section["names"].append(nodes.fully_normalize_name(anchor or title))
         self.state.document.note_implicit_target(section, section)
         return section
 
@@ -57,7 +59,10 @@ class MappingPage(MappingDirective):
         if item is None:
             raise self.error(f"no mapping data file for {self.arguments[0]!r}")
         self.depend_on([item])
-        page = self.make_section(phrase("title", self.language, api=item.mapping.source.api))
+        sides = {"source": item.mapping.source.api, "target": item.mapping.target.api}
+        page = self.make_section(
+            phrase("title", self.language, **sides), phrase("title", "en", **sides)
+        )
         page += render.mapping_body(item, self.language, self.make_section)
         page += self.verification_section(item)
         if item.mapping.port is not None:
@@ -75,7 +80,9 @@ class MappingPage(MappingDirective):
         report = check_mapping(item, recorded=True)
         if report.failures:
             raise self.error("false claims:\n" + "\n".join(c.line() for c in report.failures))
-        section = self.make_section(phrase("verified_title", self.language))
+        section = self.make_section(
+            phrase("verified_title", self.language), phrase("verified_title", "en")
+        )
         checks = ", ".join(f"`{name}`" for name in item.mapping.checks) or "-"
         section += paragraph(
             phrase(
@@ -105,7 +112,9 @@ class MappingPage(MappingDirective):
 
     def examples_section(self, item: MappingFile) -> nodes.section:
         """The executed example(s): synchronized code tabs, output and figures of this build."""
-        section = self.make_section(phrase("code_example", self.language))
+        section = self.make_section(
+            phrase("code_example", self.language), phrase("code_example", "en")
+        )
         conf = self.config.sphinx_gallery_conf
         srcdir = Path(self.env.srcdir)
         labels = {
@@ -120,7 +129,11 @@ class MappingPage(MappingDirective):
             except ExampleError as exc:
                 raise self.error(f"{item.path}: examples: {exc}") from None
             self.env.note_dependency(str(srcdir / conf["examples_dirs"] / f"{entry.script}.py"))
-            text = example_markdown(example, labels, phrase("full_example", self.language))
+            text = example_markdown(
+                example, labels, phrase("full_example", self.language),
+                (phrase("download_script", self.language),
+                 phrase("download_notebook", self.language)),
+            )
             section += self.parse_text_to_nodes(text)
         return section
 
@@ -139,7 +152,10 @@ class MappingIndex(MappingDirective):
             raise self.error(f"no mapping data files for source framework {framework!r}")
         self.depend_on(items)
         name = FRAMEWORKS[framework]
-        page = self.make_section(phrase("index_title", self.language, framework=name))
+        page = self.make_section(
+            phrase("index_title", self.language, framework=name),
+            phrase("index_title", "en", framework=name),
+        )
         page += paragraph(phrase("index_intro", self.language, framework=name))
         page += render.index_table(items, self.language)
         return [page]
@@ -153,7 +169,9 @@ class MappingMatrix(MappingDirective):
             return []
         items = list(self.mappings.values())
         self.depend_on(items)
-        page = self.make_section(phrase("matrix_title", self.language))
+        page = self.make_section(
+            phrase("matrix_title", self.language), phrase("matrix_title", "en")
+        )
         page += paragraph(phrase("matrix_caption", self.language))
         page += render.matrix_table(items, self.language)
         return [page]

@@ -23,6 +23,7 @@ MARKER = re.compile(r"\A\s*# optbridge: (source|target)[ \t]*\n")
 OUTPUT_BLOCK = re.compile(
     r"\.\. rst-class:: sphx-glr-script-out\n\n \.\. code-block:: none\n\n(?P<body>(?:    .*\n|\n)+)"
 )
+IMAGE_ALT = re.compile(r"^\.\. image-sg:: /(?P<path>\S+)\n +:alt: (?P<alt>.*)$", re.MULTILINE)
 RUNNING_TIME = re.compile(r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)")
 INPUTS_STAMP = ".optbridge-inputs"
 
@@ -37,6 +38,7 @@ class ExecutedExample:
     code: dict[str, str]  # "source"/"target" -> code shown in the tabs
     output: str
     images: list[str]  # paths relative to the Sphinx source directory
+    alts: dict[str, str]  # image path -> the alt text sphinx-gallery gave it (the figure title)
 
 
 def marked_code(path: Path) -> dict[str, str]:
@@ -76,11 +78,13 @@ def executed_example(srcdir: Path, examples_dir: Path, gallery_dir: str, script:
         raise ExampleError(f"example {script} was not executed by the gallery ({rst} is missing)")
     output, _ = recorded_output(rst)
     images = sorted((srcdir / gallery_dir / "images").glob(f"sphx_glr_{script}_[0-9][0-9][0-9].png"))
+    alts = {m.group("path"): m.group("alt").strip() for m in IMAGE_ALT.finditer(rst.read_text("utf-8"))}
     return ExecutedExample(
         script=script,
         code=marked_code(source),
         output=output,
         images=[p.relative_to(srcdir).as_posix() for p in images],
+        alts=alts,
     )
 
 
@@ -160,7 +164,10 @@ def _fence(text: str, char: str = "`") -> str:
     return char * max(3, longest + 1)
 
 
-def example_markdown(example: ExecutedExample, labels: dict[str, str], more: str) -> str:
+def example_markdown(
+    example: ExecutedExample, labels: dict[str, str], more: str,
+    downloads: tuple[str, str] = ("Python script", "Jupyter notebook"),
+) -> str:
     """MyST for the embedded example: tabs (source | target), output, figures, downloads."""
     tabs = []
     for side in ("source", "target"):
@@ -174,10 +181,12 @@ def example_markdown(example: ExecutedExample, labels: dict[str, str], more: str
         fence = _fence(example.output)
         parts.append(f"{fence}text\n{example.output}\n{fence}\n")
     for image in example.images:
-        parts.append(f"```{{image}} /{image}\n:alt: {example.script}\n:class: optbridge-figure\n```\n")
+        alt = " ".join(example.alts.get(image, example.script).split())  # one line: an option
+        parts.append(f"```{{image}} /{image}\n:alt: {alt}\n:class: optbridge-figure\n```\n")
     parts.append(
-        f"{{download}}`{example.script}.py </auto_examples/{example.script}.py>` · "
-        f"{{download}}`{example.script}.ipynb </auto_examples/{example.script}.ipynb>` · "
+        # Link texts, not file names: a 50-letter file name does not fit a phone's width.
+        f"{{download}}`{downloads[0]} </auto_examples/{example.script}.py>` · "
+        f"{{download}}`{downloads[1]} </auto_examples/{example.script}.ipynb>` · "
         f"{{doc}}`{more} </auto_examples/{example.script}>`\n"
     )
     return "\n".join(parts)

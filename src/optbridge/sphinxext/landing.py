@@ -10,6 +10,7 @@ LANDING = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>optbridge</title>
+<link rel="icon" href="en/_static/favicon.svg" type="image/svg+xml">
 <script>
   // Chinese readers go to zh_CN, everyone else to en; the links below work without JavaScript.
   var lang = (navigator.languages && navigator.languages[0]) || navigator.language || "en";

@@ -9,7 +9,6 @@ literal nodes, which the writer escapes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,8 @@ from optbridge.port.frameworks import START
 from optbridge.port.measure import NEAR_EPS_EXACT
 from optbridge.port.page import example, real_record, scripts, verdict
 
+from .render import SectionFactory
 from .text import paragraph
-
-SectionFactory = Callable[[str], nodes.section]
 
 PHRASES: dict[str, dict[Language, str]] = {
     "title": {"en": "Port it", "zh": "移植"},
@@ -140,7 +138,7 @@ def port_section(item: MappingFile, language: Language, make_section: SectionFac
     assert port is not None
     source, target = FRAMEWORKS[mapping.source.framework], FRAMEWORKS[mapping.target.framework]
     ported = example(mapping)
-    section = make_section(_phrase("title", language))
+    section = make_section(_phrase("title", language), _phrase("title", "en"))
     kind = verdict(ported, port.gap.weights, port.gap.near_eps)
     section += paragraph(_phrase(kind, language, source=source, target=target))
     pair = scripts(mapping)

@@ -19,10 +19,11 @@ from optbridge.mappings.vocabulary import (
 )
 
 from .pages import docname
-from .text import paragraph
+from .text import one_parameter_per_line, paragraph
 
-#: Makes a section with a unique id; supplied by the directive, which owns the document.
-SectionFactory = Callable[[str], nodes.section]
+#: Makes a section with a unique id from (title, English title); supplied by the directive,
+#: which owns the document.
+SectionFactory = Callable[[str, str], nodes.section]
 
 
 def doc_link(target_docname: str, text: str) -> addnodes.pending_xref:
@@ -74,8 +75,9 @@ def code_cell(name: str | None, default: str | None) -> nodes.entry:
 
 
 def api_section(api: Api, language: Language, make_section: SectionFactory) -> nodes.section:
-    section = make_section(api.api)
-    section += nodes.literal_block(api.signature, api.signature, language="python")
+    section = make_section(api.api, api.api)
+    shown = one_parameter_per_line(api.signature)
+    section += nodes.literal_block(shown, shown, language="python")
     url = str(api.doc_url_zh if language == "zh" and api.doc_url_zh else api.doc_url)
     link = nodes.reference(url, api.api, refuri=url)
     para = nodes.paragraph()
@@ -143,13 +145,13 @@ def mapping_body(
     out: list[nodes.Node] = [paragraph(mapping.summary[language])]
     out.append(api_section(mapping.source, language, make_section))
     out.append(api_section(mapping.target, language, make_section))
-    differences = make_section(phrase("differences", language))
+    differences = make_section(phrase("differences", language), phrase("differences", "en"))
     differences += parameter_table(mapping, language)
     out.append(differences)
     if mapping.differences:
-        behaviour = make_section(phrase("behaviour", language))
+        behaviour = make_section(phrase("behaviour", language), phrase("behaviour", "en"))
         for diff in mapping.differences:
-            sub = make_section(diff.title[language])
+            sub = make_section(diff.title[language], diff.title["en"])
             sub += paragraph(diff.text[language])
             behaviour += sub
         out.append(behaviour)

@@ -42,3 +42,39 @@ def inline(text: str) -> list[nodes.Node]:
 
 def paragraph(text: str) -> nodes.paragraph:
     return nodes.paragraph("", "", *inline(text))
+
+
+_OPENING, _CLOSING = "([{", ")]}"
+
+
+def one_parameter_per_line(signature: str) -> str:
+    """``f(a, b=(1, 2))`` as ``f(``, one indented parameter per line, ``)``: a long signature
+    reads without scrolling and prints whole. Commas inside brackets or strings do not split;
+    a signature without parameters, or with unbalanced brackets, is returned unchanged."""
+    start = signature.find("(")
+    if start < 0 or not signature.rstrip().endswith(")"):
+        return signature
+    inner = signature[start + 1 : signature.rstrip().rindex(")")]
+    parameters, depth, quote, current = [], 0, "", ""
+    for char in inner:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth -= 1
+        elif char == "," and depth == 0:
+            parameters.append(current.strip())
+            current = ""
+            continue
+        current += char
+    if depth or quote:
+        return signature
+    parameters.append(current.strip())
+    parameters = [p for p in parameters if p]
+    if not parameters:
+        return signature
+    head, tail = signature[: start + 1], signature.rstrip()[signature.rstrip().rindex(")") :]
+    return head + "\n" + "".join(f"    {p},\n" for p in parameters) + tail
