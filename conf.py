@@ -63,6 +63,9 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    # examples/native/ holds the native snippets: run on the real frameworks by
+    # `make frameworks`, shown on the mapping pages, never executed by the gallery.
+    "ignore_pattern": r"__init__\.py|/native/",
     "run_stale_examples": False,
     "abort_on_example_error": False,  # run them all, then fail naming every broken one
     "write_computation_times": False,  # docs/computation-times.md shows them, offline

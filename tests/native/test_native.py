@@ -1,0 +1,193 @@
+"""The native snippets against their committed real runs, offline (no framework installed).
+
+Each check has a fixture below that makes it fail: a missing record, an edited snippet, a
+tampered record, a keyword the real API lacks, a simulation configured differently, an API the
+simulation lacks.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from optbridge.mappings import load_all
+from optbridge.native import NOT_EXECUTED, SnippetError, discover
+from optbridge.native.__main__ import check_snippet
+from optbridge.native.compare import trajectory_differences
+from optbridge.native.offline import (
+    configuration_problems,
+    missing_in_simulation,
+    note_apis,
+    record_of,
+    signature_problems,
+    simulation_differences,
+    staleness,
+)
+from optbridge.native.runtimes import RUNTIMES
+from optbridge.native.snippets import FRAMEWORKS_DIR, ROOT, load_record
+
+SNIPPETS = discover()
+EXECUTED = [s for s in SNIPPETS if s.executed]
+MAPPINGS = load_all(ROOT / "docs" / "mappings")
+
+
+def ids(snippets: list) -> list[str]:
+    return [f"{s.slug}:{s.framework}" for s in snippets]
+
+
+def test_every_mapping_has_both_sides() -> None:
+    by_slug = {item.slug: item.mapping for item in MAPPINGS}
+    assert set(by_slug) == {s.slug for s in SNIPPETS}
+    for slug, mapping in by_slug.items():
+        frameworks = {s.framework for s in SNIPPETS if s.slug == slug}
+        assert frameworks == {mapping.source.framework, mapping.target.framework}, slug
+
+
+@pytest.mark.parametrize("snippet", EXECUTED, ids=ids(EXECUTED))
+def test_record_is_current(snippet) -> None:
+    record = record_of(snippet)
+    assert staleness(snippet, record) == []
+    assert record["framework"] == RUNTIMES[snippet.framework].display
+
+
+def test_no_orphan_records() -> None:
+    recorded = {p for p in FRAMEWORKS_DIR.glob("*/snippets/*/*.json")}
+    assert recorded == {s.record_path for s in EXECUTED}
+
+
+@pytest.mark.parametrize("snippet", EXECUTED, ids=ids(EXECUTED))
+def test_simulation_reproduces_the_real_run(snippet) -> None:
+    assert simulation_differences(snippet, record_of(snippet)) == []
+
+
+@pytest.mark.parametrize("snippet", EXECUTED, ids=ids(EXECUTED))
+def test_every_api_and_keyword_exists_in_the_real_framework(snippet) -> None:
+    record = record_of(snippet)
+    assert record["apis"], "no API recorded"
+    assert signature_problems(snippet, record) == []
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=ids(SNIPPETS))
+def test_simulation_runs_the_snippets_configuration(snippet) -> None:
+    assert configuration_problems(snippet) == []
+
+
+def test_apis_of_snippets_and_notes_exist_in_the_simulation() -> None:
+    from optbridge.native.apis import api_uses
+    from optbridge.native.offline import compat_name
+
+    names = {name for s in SNIPPETS for name in api_uses(s.path)}
+    for item in MAPPINGS:
+        m = item.mapping
+        for text in [r.note.en for r in m.parameters] + [d.text.en for d in m.differences]:
+            names |= set(note_apis(text))
+    simulated = sorted(n for n in names if compat_name(n))
+    assert "optax.add_decayed_weights" in simulated and "optax.chain" in simulated
+    assert missing_in_simulation(simulated) == []
+
+
+def test_oneflow_is_marked_not_executed() -> None:
+    assert {s.framework for s in SNIPPETS if not s.executed} == set(NOT_EXECUTED) == {"oneflow"}
+
+
+# ---- fixtures that make each check fail -------------------------------------------------------
+
+SLUG = "pytorch/RMSprop-mindspore"
+
+
+@pytest.fixture
+def copied(tmp_path: Path):
+    """The snippets and records of one mapping, copied to ``tmp_path`` (same layout)."""
+    source = ROOT / "examples" / "native" / SLUG
+    target = tmp_path / "examples" / "native" / SLUG
+    shutil.copytree(source, target)
+    for framework in ("pytorch", "mindspore"):
+        record = FRAMEWORKS_DIR / framework / "snippets" / f"{SLUG}.json"
+        (tmp_path / "rooms" / framework / "snippets" / "pytorch").mkdir(parents=True)
+        shutil.copy(record, tmp_path / "rooms" / framework / "snippets" / f"{SLUG}.json")
+    return {s.framework: s for s in discover(tmp_path / "examples" / "native", tmp_path / "rooms")}
+
+
+def tamper(path: Path, edit) -> None:
+    record = json.loads(path.read_text())
+    edit(record)
+    path.write_text(json.dumps(record))
+
+
+def test_missing_record_fails(copied) -> None:
+    copied["mindspore"].record_path.unlink()
+    with pytest.raises(SnippetError, match="no record .*run make frameworks"):
+        record_of(copied["mindspore"])
+
+
+def test_edited_snippet_fails_naming_it(copied) -> None:
+    snippet = copied["mindspore"]
+    snippet.path.write_text(snippet.path.read_text().replace("decay=0.9", "decay=0.8"))
+    (message,) = staleness(snippet, record_of(snippet))
+    assert message.endswith(
+        "examples/native/pytorch/RMSprop-mindspore/train_mindspore.py: changed since it last ran "
+        "on MindSpore 2.10.0: run make frameworks")
+
+
+def test_record_whose_trajectory_contradicts_its_output_fails(copied) -> None:
+    snippet = copied["mindspore"]
+    tamper(snippet.record_path, lambda r: r["trajectory"][0]["losses"].__setitem__(3, 3.3))
+    with pytest.raises(SnippetError, match="'trajectory' does not match field 'output'"):
+        record_of(snippet)
+
+
+def test_tampered_number_fails_the_simulation_check(copied) -> None:
+    snippet = copied["mindspore"]
+
+    def edit(record: dict) -> None:
+        record["output"] = record["output"].replace("step  4  loss 3.347438",
+                                                    "step  4  loss 3.347448")
+        record["trajectory"][0]["losses"][3] = 3.347448
+
+    tamper(snippet.record_path, edit)
+    (problem,) = simulation_differences(snippet, record_of(snippet))
+    assert "losses[3] = " in problem and "expected 3.347448" in problem
+
+
+def test_keyword_missing_from_the_real_signature_fails(copied) -> None:
+    snippet = copied["mindspore"]
+    tamper(snippet.record_path,
+           lambda r: r["apis"]["mindspore.nn.RMSProp"]["parameters"].remove("decay"))
+    assert signature_problems(snippet, record_of(snippet)) == [
+        f"{snippet.relative}: mindspore.nn.RMSProp: no parameter 'decay' in MindSpore 2.10.0"]
+    tamper(snippet.record_path, lambda r: r["apis"].pop("mindspore.value_and_grad"))
+    assert any("mindspore.value_and_grad: not in the recorded signatures" in p
+               for p in signature_problems(snippet, record_of(snippet)))
+
+
+def test_simulation_configured_differently_fails(copied) -> None:
+    snippet = copied["mindspore"]
+    toml = snippet.path.parent / "simulation.toml"
+    toml.write_text(toml.read_text().replace("learning_rate = 0.01, decay = 0.9",
+                                             "learning_rate = 0.01, decay = 0.95"))
+    (problem,) = configuration_problems(snippet)
+    assert "mindspore.nn.RMSProp called with" in problem
+
+
+def test_api_missing_from_the_simulation_fails() -> None:
+    assert missing_in_simulation(["optax.no_such_transform", "numpy.zeros"]) == [
+        "optax.no_such_transform: no optbridge.compat.optax:no_such_transform in the simulation"]
+
+
+def test_rerun_check_fails_on_a_tampered_record(copied) -> None:
+    """What CI's `make frameworks-check` does, on the framework that runs here (torch)."""
+    snippet = copied["pytorch"]
+
+    def edit(record: dict) -> None:
+        record["output"] = record["output"].replace("step 10  loss 2.746369",
+                                                    "step 10  loss 2.746379")
+        record["trajectory"][0]["losses"][9] = 2.746379
+
+    tamper(snippet.record_path, edit)
+    (problem,) = check_snippet(snippet, RUNTIMES["pytorch"])
+    assert "losses[9] = 2.746369, expected 2.746379" in problem
+    assert trajectory_differences(load_record(snippet.record_path)["trajectory"],
+                                  load_record(snippet.record_path)["trajectory"], rerun=True) == []
