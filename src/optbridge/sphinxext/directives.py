@@ -60,9 +60,34 @@ class MappingPage(MappingDirective):
         page = self.make_section(phrase("title", self.language, api=item.mapping.source.api))
         page += render.mapping_body(item, self.language, self.make_section)
         page += self.verification_section(item)
-        if item.mapping.examples:
-            page += self.examples_section(item)
+        page += self.native_section(item)
         return [page]
+
+    def native_section(self, item: MappingFile) -> nodes.section:
+        """Both native snippets with their real runs, the figure, and a link to the gallery
+        example that explores the same mapping on PyTorch."""
+        from optbridge.native import SnippetError
+
+        from . import native
+        from .pages import GENERATED_DIR
+
+        figure = f"{GENERATED_DIR}/{item.slug}.native.svg"
+        try:
+            both = native.sides(item)
+            native.write_figure(Path(self.env.srcdir) / figure, native.figure_svg(item))
+            examples = item.mapping.examples
+            gallery = (f"{self.config.sphinx_gallery_conf['gallery_dirs']}/{examples[0].script}"
+                       if examples else None)
+            text = native.native_markdown(item, self.language, f"/{figure}", gallery)
+        except SnippetError as exc:
+            raise self.error(str(exc)) from None
+        for entry in both.values():
+            for path in (entry.snippet.path, entry.snippet.path.parent / "simulation.toml",
+                         entry.snippet.record_path):
+                self.env.note_dependency(str(path))
+        section = self.make_section(phrase("code_example", self.language))
+        section += self.parse_text_to_nodes(text)
+        return section
 
     def verification_section(self, item: MappingFile) -> nodes.section:
         """Run every claim of the page; a false one fails the build, true ones are listed."""
