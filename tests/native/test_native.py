@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from optbridge.frameworks import registry
 from optbridge.mappings import load_all
 from optbridge.native import NOT_EXECUTED, SnippetError, discover
 from optbridge.native.__main__ import check_snippet
@@ -26,7 +27,7 @@ from optbridge.native.offline import (
     simulation_differences,
     staleness,
 )
-from optbridge.native.runtimes import RUNTIMES
+from optbridge.native.runtimes import RUNTIMES, shared_environment_problems
 from optbridge.native.snippets import FRAMEWORKS_DIR, ROOT, load_record
 
 SNIPPETS = discover()
@@ -35,22 +36,30 @@ MAPPINGS = load_all(ROOT / "docs" / "mappings")
 
 
 def ids(snippets: list) -> list[str]:
-    return [f"{s.slug}:{s.framework}" for s in snippets]
+    return [f"{s.slug}:{s.room}" for s in snippets]
 
 
 def test_every_mapping_has_both_sides() -> None:
     by_slug = {item.slug: item.mapping for item in MAPPINGS}
     assert set(by_slug) == {s.slug for s in SNIPPETS}
     for slug, mapping in by_slug.items():
-        frameworks = {s.framework for s in SNIPPETS if s.slug == slug}
-        assert frameworks == {mapping.source.framework, mapping.target.framework}, slug
+        frameworks = sorted(registry()[s.room].mapping_key for s in SNIPPETS if s.slug == slug)
+        assert frameworks == sorted([mapping.source.framework, mapping.target.framework]), slug
+
+
+def test_runtimes_follow_the_registry() -> None:
+    assert shared_environment_problems() == []
+    for room, runtime in RUNTIMES.items():
+        framework = registry()[room]
+        assert runtime.env == framework.recorder_env or runtime.env is None, room
+        assert (runtime.env is None) == (not runtime.requirements.exists()), room
 
 
 @pytest.mark.parametrize("snippet", EXECUTED, ids=ids(EXECUTED))
 def test_record_is_current(snippet) -> None:
     record = record_of(snippet)
     assert staleness(snippet, record) == []
-    assert record["framework"] == RUNTIMES[snippet.framework].display
+    assert record["framework"] == RUNTIMES[snippet.room].display
 
 
 def test_no_orphan_records() -> None:
@@ -76,21 +85,29 @@ def test_simulation_runs_the_snippets_configuration(snippet) -> None:
 
 
 def test_apis_of_snippets_and_notes_exist_in_the_simulation() -> None:
+    """The optimizer APIs a reader is told to use: the ones each snippet's simulation stands for,
+    all of optax a snippet calls (``chain``, ``apply_updates``: optimizer plumbing), and every
+    API of a simulated namespace written in a mapping note. Layers (``nn.Dense``) are torch's
+    in the simulation and are not listed."""
     from optbridge.native.apis import api_uses
     from optbridge.native.offline import compat_name
+    from optbridge.native.simulation import links
 
-    names = {name for s in SNIPPETS for name in api_uses(s.path)}
+    names = {link["api"] for s in SNIPPETS for link in links(s)}
+    names |= {n for s in SNIPPETS for n in api_uses(s.path) if n.startswith("optax.")}
     for item in MAPPINGS:
         m = item.mapping
         for text in [r.note.en for r in m.parameters] + [d.text.en for d in m.differences]:
             names |= set(note_apis(text))
     simulated = sorted(n for n in names if compat_name(n))
-    assert "optax.add_decayed_weights" in simulated and "optax.chain" in simulated
+    assert {"optax.add_decayed_weights", "optax.chain", "optax.apply_updates",
+            "mindspore.nn.RMSProp", "keras.optimizers.RMSprop"} <= set(simulated)
     assert missing_in_simulation(simulated) == []
 
 
 def test_oneflow_is_marked_not_executed() -> None:
-    assert {s.framework for s in SNIPPETS if not s.executed} == set(NOT_EXECUTED) == {"oneflow"}
+    assert {s.room for s in SNIPPETS if not s.executed} == set(NOT_EXECUTED) == {"oneflow"}
+    assert not set(NOT_EXECUTED) & set(RUNTIMES)
 
 
 # ---- fixtures that make each check fail -------------------------------------------------------
@@ -104,11 +121,11 @@ def copied(tmp_path: Path):
     source = ROOT / "examples" / "native" / SLUG
     target = tmp_path / "examples" / "native" / SLUG
     shutil.copytree(source, target)
-    for framework in ("pytorch", "mindspore"):
+    for framework in ("torch", "mindspore"):
         record = FRAMEWORKS_DIR / framework / "snippets" / f"{SLUG}.json"
         (tmp_path / "rooms" / framework / "snippets" / "pytorch").mkdir(parents=True)
         shutil.copy(record, tmp_path / "rooms" / framework / "snippets" / f"{SLUG}.json")
-    return {s.framework: s for s in discover(tmp_path / "examples" / "native", tmp_path / "rooms")}
+    return {s.room: s for s in discover(tmp_path / "examples" / "native", tmp_path / "rooms")}
 
 
 def tamper(path: Path, edit) -> None:
@@ -179,7 +196,7 @@ def test_api_missing_from_the_simulation_fails() -> None:
 
 def test_rerun_check_fails_on_a_tampered_record(copied) -> None:
     """What CI's `make frameworks-check` does, on the framework that runs here (torch)."""
-    snippet = copied["pytorch"]
+    snippet = copied["torch"]
 
     def edit(record: dict) -> None:
         record["output"] = record["output"].replace("step 10  loss 2.746369",
@@ -187,7 +204,7 @@ def test_rerun_check_fails_on_a_tampered_record(copied) -> None:
         record["trajectory"][0]["losses"][9] = 2.746379
 
     tamper(snippet.record_path, edit)
-    (problem,) = check_snippet(snippet, RUNTIMES["pytorch"])
+    (problem,) = check_snippet(snippet, RUNTIMES["torch"])
     assert "losses[9] = 2.746369, expected 2.746379" in problem
     assert trajectory_differences(load_record(snippet.record_path)["trajectory"],
                                   load_record(snippet.record_path)["trajectory"], rerun=True) == []

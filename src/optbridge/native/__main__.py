@@ -1,6 +1,6 @@
 """``make frameworks``: run every native snippet on its real framework and record the run.
 
-    python -m optbridge.native [--check] [--python python3] [framework ...]
+    python -m optbridge.native [--check] [--python python3] [room ...]
 
 Without ``--check`` each run is written to the snippet's record (committed). With ``--check``
 nothing is written: every snippet is re-run and compared with its record; a changed snippet, a
@@ -20,7 +20,14 @@ from typing import Any
 
 from .apis import api_uses
 from .compare import trajectory_differences
-from .runtimes import RUNTIMES, InstallError, Runtime, ensure_environment
+from .offline import changed_message
+from .runtimes import (
+    RUNTIMES,
+    InstallError,
+    Runtime,
+    ensure_environment,
+    shared_environment_problems,
+)
 from .snippets import (
     Snippet,
     SnippetError,
@@ -82,41 +89,40 @@ def check_snippet(snippet: Snippet, runtime: Runtime) -> list[str]:
     return [f"{snippet.relative}: {p}" for p in problems]
 
 
-def changed_message(snippet: Snippet, record: dict[str, Any]) -> str:
-    return (f"{snippet.relative}: changed since it last ran on {record['framework']} "
-            f"{record['framework_version']}: run make frameworks")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m optbridge.native",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("frameworks", nargs="*", help=f"only these (of {', '.join(RUNTIMES)})")
+    parser.add_argument("rooms", nargs="*", help=f"only these (of {', '.join(RUNTIMES)})")
     parser.add_argument("--check", action="store_true", help="compare with the records only")
     parser.add_argument("--python", default="python3", help="interpreter that creates the envs")
     args = parser.parse_args(argv)
-    unknown = sorted(set(args.frameworks) - set(RUNTIMES))
+    unknown = sorted(set(args.rooms) - set(RUNTIMES))
     if unknown:
-        parser.error(f"unknown framework(s) {unknown}; choose from {sorted(RUNTIMES)}")
+        parser.error(f"unknown room(s) {unknown}; choose from {sorted(RUNTIMES)}")
     try:
         snippets = [s for s in discover() if s.executed]
     except SnippetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    unknown_frameworks = sorted({s.framework for s in snippets} - set(RUNTIMES))
-    if unknown_frameworks:
-        print(f"error: no runtime for framework(s) {unknown_frameworks}: add them to "
-              "optbridge.native.runtimes.RUNTIMES", file=sys.stderr)
+    setup_problems = shared_environment_problems()
+    unknown_rooms = sorted({s.room for s in snippets} - set(RUNTIMES))
+    if unknown_rooms:
+        setup_problems.append(f"no runtime for room(s) {unknown_rooms}: add them to "
+                              "optbridge.native.runtimes.RUNTIMES")
+    for problem in setup_problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if setup_problems:
         return 2
-    chosen = args.frameworks or sorted({s.framework for s in snippets})
+    chosen = args.rooms or sorted({s.room for s in snippets})
     failures: list[str] = []
-    for framework in chosen:
-        runtime = RUNTIMES[framework]
+    for room in chosen:
+        runtime = RUNTIMES[room]
         try:
             ensure_environment(runtime, args.python)
         except InstallError as exc:
             failures.append(str(exc))
             continue
-        for snippet in (s for s in snippets if s.framework == framework):
+        for snippet in (s for s in snippets if s.room == room):
             started = time.monotonic()
             try:
                 if args.check:

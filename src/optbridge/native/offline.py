@@ -45,9 +45,9 @@ def staleness(snippet: Snippet, record: dict[str, Any]) -> list[str]:
     problems = []
     if record["sha256"] != snippet.sha256():
         problems.append(changed_message(snippet, record))
-    if record["snippet"] != snippet.relative:
-        problems.append(f"{snippet.record_path}: records {record['snippet']}, not "
-                        f"{snippet.relative}")
+    expected = f"examples/native/{snippet.slug}/{snippet.path.name}"
+    if record["snippet"] != expected:
+        problems.append(f"{snippet.record_path}: records {record['snippet']}, not {expected}")
     return problems
 
 
@@ -72,11 +72,14 @@ def signature_problems(snippet: Snippet, record: dict[str, Any]) -> list[str]:
         elif not real.get("exists"):
             problems.append(f"{where}: does not exist in {record['framework']} "
                             f"{record['framework_version']} ({real.get('error')})")
-        elif use.keywords and not real.get("var_keyword"):
+        elif use.keywords:
             parameters = real.get("parameters")
             if parameters is None:
                 problems.append(f"{where}: called with keywords, but it has no signature")
-            else:
+            elif parameters or not real.get("var_keyword"):
+                # Strict even with **kwargs next to named parameters (Keras optimizers pass
+                # them to a base class that rejects unknown ones); a bare (*args, **kwargs)
+                # says nothing, and a wrapper hiding one is looked through by the probe.
                 for keyword in sorted(use.keywords - set(parameters)):
                     problems.append(f"{where}: no parameter {keyword!r} in {record['framework']} "
                                     f"{record['framework_version']}")

@@ -27,6 +27,17 @@ def resolve(name: str) -> object:
     raise ImportError(name)
 
 
+def unwrapped(obj: object) -> object:
+    """Look through a decorator that hides a constructor behind ``(*args, **kwargs)`` without
+    ``functools.wraps`` (MindSpore's ``opt_init_args_register`` on every optimizer)."""
+    init = getattr(obj, "__init__", None) if inspect.isclass(obj) else obj
+    for cell in getattr(init, "__closure__", None) or ():
+        inner = cell.cell_contents
+        if inspect.isfunction(inner) and inner.__name__ == "__init__":
+            return inner  # its signature includes ``self``, dropped below
+    return obj
+
+
 def describe(name: str) -> dict[str, object]:
     """``{"exists": bool, "parameters": [...] | None, "var_keyword": bool}``."""
     try:
@@ -34,14 +45,15 @@ def describe(name: str) -> dict[str, object]:
     except (ImportError, AttributeError) as exc:
         return {"exists": False, "error": f"{type(exc).__name__}: {exc}"}
     try:
-        signature = inspect.signature(obj)
+        signature = inspect.signature(unwrapped(obj))
     except (TypeError, ValueError):  # not callable, or a builtin without a signature
         return {"exists": True, "parameters": None, "var_keyword": False}
     kinds = inspect.Parameter
     return {
         "exists": True,
         "parameters": [p.name for p in signature.parameters.values()
-                       if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)],
+                       if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)
+                       and p.name != "self"],
         "var_keyword": any(p.kind == kinds.VAR_KEYWORD for p in signature.parameters.values()),
     }
 

@@ -1,7 +1,7 @@
 """Our simulation of a native snippet: the same data, model and optimizer configuration, run
 through the ``optbridge.compat`` counterpart on torch (float32).
 
-Each mapping folder has a ``simulation.toml`` with one entry per snippet framework::
+Each mapping folder has a ``simulation.toml`` with one entry per snippet, named by its room::
 
     [[mindspore]]                      # the links of the chain, in order (usually one)
     api = "mindspore.nn.RMSProp"       # what the snippet calls ...
@@ -44,12 +44,12 @@ def links(snippet: Snippet) -> list[dict[str, Any]]:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SnippetError(f"{path}: {exc}") from None
-    entry = table.get(snippet.framework)
+    entry = table.get(snippet.room)
     if not isinstance(entry, list) or not entry:
-        raise SnippetError(f"{path}: no [[{snippet.framework}]] entry for {snippet.path.name}")
+        raise SnippetError(f"{path}: no [[{snippet.room}]] entry for {snippet.path.name}")
     for i, link in enumerate(entry):
         if set(link) != {"api", "counterpart", "kwargs"} or not isinstance(link["kwargs"], dict):
-            raise SnippetError(f"{path}: {snippet.framework}[{i}] needs exactly api, "
+            raise SnippetError(f"{path}: {snippet.room}[{i}] needs exactly api, "
                                "counterpart and kwargs (a table)")
         # TOML has arrays only; the snippets pass tuples (MindSpore insists on them).
         link["kwargs"] = {k: tuple(v) if isinstance(v, list) else v

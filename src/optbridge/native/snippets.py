@@ -2,8 +2,10 @@
 
 Layout (``examples/native`` is outside sphinx-gallery's ``filename_pattern``)::
 
-    examples/native/<source framework>/<mapping stem>/train_<framework>.py
-    src/optbridge/frameworks/<framework>/snippets/<source framework>/<mapping stem>.json
+    examples/native/<source framework>/<mapping stem>/train_<room>.py
+    src/optbridge/frameworks/<room>/snippets/<source framework>/<mapping stem>.json
+
+``<room>`` is the framework's room (``torch``, ``keras``, ``tf1``, ``mindspore``, ...).
 
 Every snippet prints ``step N  loss X`` per step, then ``weight [...]`` and ``bias [...]``; a
 line of other text before a run labels it (a snippet may train twice, e.g. Keras ``fit`` and a
@@ -23,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[3]
 SNIPPETS_DIR = ROOT / "examples" / "native"
 FRAMEWORKS_DIR = ROOT / "src" / "optbridge" / "frameworks"
-SNIPPET_NAME = re.compile(r"^train_(?P<framework>[a-z_]+)\.py$")
+SNIPPET_NAME = re.compile(r"^train_(?P<room>[a-z0-9_]+)\.py$")
 
 #: Frameworks whose snippets are shown but cannot be run here, and why (shown on the page).
 NOT_EXECUTED = {
@@ -49,7 +51,7 @@ class Snippet:
     path: Path
     source: str  # source framework of the mapping (folder under examples/native)
     stem: str  # mapping file stem, e.g. ``RMSprop-mindspore``
-    framework: str  # framework this snippet is written for
+    room: str  # framework room this snippet is written for (``train_<room>.py``)
     records: Path = FRAMEWORKS_DIR  # folder of the framework rooms holding the records
 
     @property
@@ -63,11 +65,11 @@ class Snippet:
 
     @property
     def record_path(self) -> Path:
-        return self.records / self.framework / "snippets" / self.source / f"{self.stem}.json"
+        return self.records / self.room / "snippets" / self.source / f"{self.stem}.json"
 
     @property
     def executed(self) -> bool:
-        return self.framework not in NOT_EXECUTED
+        return self.room not in NOT_EXECUTED
 
     def sha256(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
@@ -75,13 +77,18 @@ class Snippet:
 
 def discover(root: Path = SNIPPETS_DIR, records: Path = FRAMEWORKS_DIR) -> list[Snippet]:
     """Every snippet under ``root``; a stray ``.py`` file there is an error, not ignored."""
+    from optbridge.frameworks import registry
+
     snippets = []
     for path in sorted(root.glob("*/*/*.py")):
         match = SNIPPET_NAME.match(path.name)
         if not match:
-            raise SnippetError(f"{path}: snippet files are named train_<framework>.py")
+            raise SnippetError(f"{path}: snippet files are named train_<framework room>.py")
+        if match.group("room") not in registry():
+            raise SnippetError(f"{path}: no framework room {match.group('room')!r} (rooms: "
+                               f"{', '.join(registry())})")
         snippets.append(Snippet(path, path.parent.parent.name, path.parent.name,
-                                match.group("framework"), records))
+                                match.group("room"), records))
     stray = sorted(set(root.rglob("*.py")) - {s.path for s in snippets})
     if stray:
         raise SnippetError(f"{stray[0]}: not at examples/native/<source>/<mapping>/train_*.py")
@@ -89,8 +96,8 @@ def discover(root: Path = SNIPPETS_DIR, records: Path = FRAMEWORKS_DIR) -> list[
 
 
 def for_mapping(slug: str, root: Path = SNIPPETS_DIR) -> dict[str, Snippet]:
-    """The snippets of one mapping, by framework."""
-    return {s.framework: s for s in discover(root) if s.slug == slug}
+    """The snippets of one mapping, by room."""
+    return {s.room: s for s in discover(root) if s.slug == slug}
 
 
 def _floats(text: str, where: str) -> list[float]:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optbridge.frameworks import registry
 from optbridge.mappings import MappingFile
-from optbridge.mappings.vocabulary import FRAMEWORKS, Language
+from optbridge.mappings.vocabulary import Language
 from optbridge.native import NOT_EXECUTED, Snippet, SnippetError, for_mapping, load_record
 
 from .gallery import _fence
@@ -52,10 +53,11 @@ PHRASES: dict[str, dict[Language, str]] = {
 }
 #: What a reader installs to run each framework's snippet (names of the record's packages).
 INSTALL = {
-    "pytorch": "pip install torch=={torch}",
+    "torch": "pip install torch=={torch}",
     "torch_npu": "pip install torch=={torch} torch_npu",
     "mindspore": "pip install mindspore=={mindspore} numpy=={numpy}",
-    "tensorflow": "pip install tensorflow-cpu=={tensorflow-cpu} keras=={keras}",
+    "keras": "pip install tensorflow-cpu=={tensorflow-cpu} keras=={keras}",
+    "tf1": "pip install tensorflow-cpu=={tensorflow-cpu}",
     "optax": "pip install optax=={optax} jax=={jax} jaxlib=={jaxlib}",
     "paddle": "pip install paddlepaddle=={paddlepaddle}",
     "oneflow": "pip install oneflow  # wheels from OneFlow's own index; PyPI holds a placeholder",
@@ -80,10 +82,12 @@ def sides(item: MappingFile) -> dict[str, Side]:
     out = {}
     for side in ("source", "target"):
         framework = getattr(item.mapping, side).framework
-        if framework not in snippets:
-            raise SnippetError(f"{item.slug}: no snippet examples/native/{item.slug}/"
-                               f"train_{framework}.py")
-        snippet = snippets[framework]
+        # Rooms of this side's framework (TensorFlow: keras, tf1); the folder holds one of them.
+        mine = [s for room, s in snippets.items() if registry()[room].mapping_key == framework]
+        if len(mine) != 1:
+            raise SnippetError(f"{item.slug}: expected one snippet examples/native/{item.slug}/"
+                               f"train_<room>.py for {framework}, found {len(mine)}")
+        snippet = mine[0]
         record = None
         if snippet.executed:
             if not snippet.record_path.is_file():
@@ -93,13 +97,13 @@ def sides(item: MappingFile) -> dict[str, Side]:
     return out
 
 
-def install_command(framework: str, record: dict[str, Any] | None) -> str:
+def install_command(room: str, record: dict[str, Any] | None) -> str:
     packages = record["packages"] if record else {}
     for name, version in packages.items():
         if not SAFE_VERSION.match(str(version)):
             raise SnippetError(f"{record and record['snippet']}: package {name!r} has a "
                                f"malformed version {version!r}")
-    return INSTALL[framework].format_map(packages)
+    return INSTALL[room].format_map(packages)
 
 
 def _fenced(language: str, text: str) -> str:
@@ -109,10 +113,10 @@ def _fenced(language: str, text: str) -> str:
 
 def tab_markdown(side: str, entry: Side, language: Language) -> str:
     snippet, record = entry.snippet, entry.record
-    parts = [f":::::{{tab-item}} {FRAMEWORKS[snippet.framework]}\n:sync: {side}\n",
+    parts = [f":::::{{tab-item}} {registry()[snippet.room].display_name}\n:sync: {side}\n",
              _fenced("python", snippet.path.read_text(encoding="utf-8"))]
     if record is None:
-        parts.append(":::{note}\n" + NOT_EXECUTED[snippet.framework][language] + "\n:::\n")
+        parts.append(":::{note}\n" + NOT_EXECUTED[snippet.room][language] + "\n:::\n")
     else:
         parts.append(say("output", language) + "\n")
         parts.append(_fenced("text", record["output"]))
@@ -121,8 +125,8 @@ def tab_markdown(side: str, entry: Side, language: Language) -> str:
                                version=record["framework_version"], device=record["device"],
                                python=python, date=record["date"]) + "*\n")
     parts.append(f"{say('install', language)}:\n")
-    parts.append(_fenced("bash", install_command(snippet.framework, record)))
-    if snippet.framework == "torch_npu":
+    parts.append(_fenced("bash", install_command(snippet.room, record)))
+    if snippet.room == "torch_npu":
         parts.append(say("npu_run", language) + "\n")
         parts.append(_fenced("bash", f"python -m optbridge.run {snippet.path.name}"))
     parts.append(":::::\n")
