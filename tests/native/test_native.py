@@ -208,3 +208,24 @@ def test_rerun_check_fails_on_a_tampered_record(copied) -> None:
     assert "losses[9] = 2.746369, expected 2.746379" in problem
     assert trajectory_differences(load_record(snippet.record_path)["trajectory"],
                                   load_record(snippet.record_path)["trajectory"], rerun=True) == []
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("date", "2026-11-29 <script>"), ("framework_version", "2.10.0](javascript:x)"),
+    ("device", "CPU*"), ("framework", "MindSpore`"),
+])
+def test_record_field_that_could_carry_markup_is_refused(copied, field: str, value: str) -> None:
+    """What reaches the page outside a code fence is checked against a strict pattern."""
+    snippet = copied["mindspore"]
+    tamper(snippet.record_path, lambda r: r.__setitem__(field, value))
+    with pytest.raises(SnippetError, match=f"field '{field}' is malformed"):
+        record_of(snippet)
+
+
+def test_install_command_refuses_a_malformed_version() -> None:
+    from optbridge.sphinxext.native import install_command
+
+    assert install_command("paddle", {"packages": {"paddlepaddle": "3.3.1"}, "snippet": "x"}) == \
+        "pip install paddlepaddle==3.3.1"
+    with pytest.raises(SnippetError, match="malformed version"):
+        install_command("paddle", {"packages": {"paddlepaddle": "3.3.1\n```{raw}"}, "snippet": "x"})

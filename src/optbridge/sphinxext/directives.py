@@ -12,7 +12,7 @@ from optbridge.mappings import MappingFile
 from optbridge.mappings.vocabulary import FRAMEWORKS, Language, phrase, site_language
 
 from . import render
-from .gallery import ExampleError, example_markdown, executed_example, recorded_times
+from .gallery import recorded_times
 from .text import inline, paragraph
 
 
@@ -115,27 +115,6 @@ class MappingPage(MappingDirective):
             section += paragraph(
                 phrase("not_installed", self.language, skipped=", ".join(f"`{s}`" for s in skipped))
             )
-        return section
-
-    def examples_section(self, item: MappingFile) -> nodes.section:
-        """The executed example(s): synchronized code tabs, output and figures of this build."""
-        section = self.make_section(phrase("code_example", self.language))
-        conf = self.config.sphinx_gallery_conf
-        srcdir = Path(self.env.srcdir)
-        labels = {
-            "source": item.mapping.source.api,
-            "target": item.mapping.target.api,
-        }
-        for entry in item.mapping.examples:
-            try:
-                example = executed_example(
-                    srcdir, srcdir / conf["examples_dirs"], conf["gallery_dirs"], entry.script
-                )
-            except ExampleError as exc:
-                raise self.error(f"{item.path}: examples: {exc}") from None
-            self.env.note_dependency(str(srcdir / conf["examples_dirs"] / f"{entry.script}.py"))
-            text = example_markdown(example, labels, phrase("full_example", self.language))
-            section += self.parse_text_to_nodes(text)
         return section
 
 
