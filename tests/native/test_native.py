@@ -227,5 +227,7 @@ def test_install_command_refuses_a_malformed_version() -> None:
 
     assert install_command("paddle", {"packages": {"paddlepaddle": "3.3.1"}, "snippet": "x"}) == \
         "pip install paddlepaddle==3.3.1"
+    assert install_command("torch", {"packages": {"torch": "2.13.0+cpu"}, "snippet": "x"}) == \
+        "pip install torch==2.13.0"
     with pytest.raises(SnippetError, match="malformed version"):
         install_command("paddle", {"packages": {"paddlepaddle": "3.3.1\n```{raw}"}, "snippet": "x"})

@@ -103,7 +103,8 @@ def install_command(room: str, record: dict[str, Any] | None) -> str:
         if not SAFE_VERSION.match(str(version)):
             raise SnippetError(f"{record and record['snippet']}: package {name!r} has a "
                                f"malformed version {version!r}")
-    return INSTALL[room].format_map(packages)
+    # A local version label (torch's ``+cpu``) names a build, not a release on PyPI.
+    return INSTALL[room].format_map({k: str(v).split("+")[0] for k, v in packages.items()})
 
 
 def _fenced(language: str, text: str) -> str:
