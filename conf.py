@@ -33,6 +33,7 @@ extensions = [
 html_math_renderer = "mathml"
 
 optbridge_mappings_dir = "docs/mappings"
+optbridge_native_dir = "examples/native"  # the native snippets, run by `make frameworks`
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}  # the gallery writes .rst
 root_doc = "index"

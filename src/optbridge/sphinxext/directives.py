@@ -63,22 +63,26 @@ class MappingPage(MappingDirective):
         page += self.native_section(item)
         return [page]
 
-    def native_section(self, item: MappingFile) -> nodes.section:
+    def native_section(self, item: MappingFile) -> list[nodes.section]:
         """Both native snippets with their real runs, the figure, and a link to the gallery
-        example that explores the same mapping on PyTorch."""
+        example that explores the same mapping on PyTorch; none when ``optbridge_native_dir``
+        is empty (a site without native snippets)."""
+        if not self.config.optbridge_native_dir:
+            return []
         from optbridge.native import SnippetError
 
         from . import native
         from .pages import GENERATED_DIR
 
+        root = Path(self.env.app.confdir) / self.config.optbridge_native_dir
         figure = f"{GENERATED_DIR}/{item.slug}.native.svg"
         try:
-            both = native.sides(item)
-            native.write_figure(Path(self.env.srcdir) / figure, native.figure_svg(item))
+            both = native.sides(item, root)
+            native.write_figure(Path(self.env.srcdir) / figure, native.figure_svg(item, both))
             examples = item.mapping.examples
             gallery = (f"{self.config.sphinx_gallery_conf['gallery_dirs']}/{examples[0].script}"
                        if examples else None)
-            text = native.native_markdown(item, self.language, f"/{figure}", gallery)
+            text = native.native_markdown(both, self.language, f"/{figure}", gallery)
         except SnippetError as exc:
             raise self.error(str(exc)) from None
         for entry in both.values():
@@ -87,7 +91,7 @@ class MappingPage(MappingDirective):
                 self.env.note_dependency(str(path))
         section = self.make_section(phrase("code_example", self.language))
         section += self.parse_text_to_nodes(text)
-        return section
+        return [section]
 
     def verification_section(self, item: MappingFile) -> nodes.section:
         """Run every claim of the page; a false one fails the build, true ones are listed."""

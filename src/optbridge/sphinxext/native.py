@@ -75,10 +75,10 @@ class Side:
     record: dict[str, Any] | None  # None: not executed
 
 
-def sides(item: MappingFile) -> dict[str, Side]:
-    """The source and target snippets of a mapping with their records; SnippetError if any
-    snippet or record is missing or malformed."""
-    snippets = for_mapping(item.slug)
+def sides(item: MappingFile, root: Path) -> dict[str, Side]:
+    """The source and target snippets of a mapping (under ``root``) with their records;
+    SnippetError if any snippet or record is missing or malformed."""
+    snippets = for_mapping(item.slug, root)
     out = {}
     for side in ("source", "target"):
         framework = getattr(item.mapping, side).framework
@@ -134,10 +134,9 @@ def tab_markdown(side: str, entry: Side, language: Language) -> str:
     return "\n".join(parts)
 
 
-def native_markdown(item: MappingFile, language: Language, figure: str | None,
+def native_markdown(both: dict[str, Side], language: Language, figure: str | None,
                     gallery_page: str | None) -> str:
     """MyST for the code example section body (below its heading)."""
-    both = sides(item)
     tabs = "\n".join(tab_markdown(side, both[side], language) for side in ("source", "target"))
     parts = [say("intro", language) + "\n",
              "::::::{tab-set}\n:sync-group: mapping-side\n\n" + tabs + "::::::\n"]
@@ -153,7 +152,7 @@ def native_markdown(item: MappingFile, language: Language, figure: str | None,
 MARKERS = ["o", "s", "^", "D"]
 
 
-def figure_svg(item: MappingFile) -> str:
+def figure_svg(item: MappingFile, both: dict[str, Side]) -> str:
     """Loss per step of every real run (solid) and of the simulation of each side (dashed,
     hollow and smaller markers, so that coinciding curves stay visible)."""
     import matplotlib
@@ -166,7 +165,6 @@ def figure_svg(item: MappingFile) -> str:
     plt.rcParams["svg.hashsalt"] = "optbridge"  # the same figure gives the same file
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     marker = iter(MARKERS * 4)
-    both = sides(item)
     for side in ("source", "target"):
         entry = both[side]
         name = getattr(item.mapping, side).api
