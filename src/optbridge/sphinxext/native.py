@@ -42,6 +42,8 @@ PHRASES: dict[str, dict[Language, str]] = {
         "zh": "每一步的训练损失：记录下的真实运行（实线）与我们用 `optbridge.compat` 的模拟（虚线、"
               "空心标记），数据和配置相同。",
     },
+    "figure_alt": {"en": "Training loss per step, real runs and simulation",
+                   "zh": "每一步的训练损失：真实运行与模拟"},
     "explore": {"en": "Explore it on PyTorch", "zh": "在 PyTorch 上探索"},
     "explore_text": {
         "en": "The simulation, with more configurations and the differences isolated, "
@@ -141,7 +143,8 @@ def native_markdown(both: dict[str, Side], language: Language, figure: str | Non
     parts = [say("intro", language) + "\n",
              "::::::{tab-set}\n:sync-group: mapping-side\n\n" + tabs + "::::::\n"]
     if figure:
-        parts.append(f"```{{figure}} {figure}\n:class: optbridge-figure\n\n"
+        parts.append(f"```{{figure}} {figure}\n:class: optbridge-figure\n"
+                     f":alt: {say('figure_alt', language)}\n\n"
                      f"{say('figure', language)}\n```\n")
     if gallery_page:
         parts.append(f"**{say('explore', language)}.** {say('explore_text', language)} "
