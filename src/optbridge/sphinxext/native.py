@@ -152,12 +152,13 @@ def native_markdown(both: dict[str, Side], language: Language, figure: str | Non
     return "\n".join(parts)
 
 
-MARKERS = ["o", "s", "^", "D"]
+MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
 def figure_svg(item: MappingFile, both: dict[str, Side]) -> str:
-    """Loss per step of every real run (solid) and of the simulation of each side (dashed,
-    hollow and smaller markers, so that coinciding curves stay visible)."""
+    """Loss per step of every real run (solid lines, filled markers) and of the simulation of
+    each side (dashed, hollow markers). Curves that coincide stay visible: each series draws
+    smaller markers than the one before, so every marker shows inside the previous one."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -165,23 +166,23 @@ def figure_svg(item: MappingFile, both: dict[str, Side]) -> str:
 
     from optbridge.native.simulation import simulate
 
+    series = []  # (label, losses, simulated)
+    for side in ("source", "target"):
+        name = getattr(item.mapping, side).api
+        for run in (both[side].record or {}).get("trajectory", []):
+            label = f"{name} (real{', ' + run['label'] if run['label'] else ''})"
+            series.append((label, run["losses"], False))
+    for side in ("source", "target"):
+        name = getattr(item.mapping, side).api
+        series.append((f"{name} (optbridge simulation)", simulate(both[side].snippet)["losses"],
+                       True))
     plt.rcParams["svg.hashsalt"] = "optbridge"  # the same figure gives the same file
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    marker = iter(MARKERS * 4)
-    for side in ("source", "target"):
-        entry = both[side]
-        name = getattr(item.mapping, side).api
-        for run in (entry.record or {}).get("trajectory", []):
-            label = f"{name} (real{', ' + run['label'] if run['label'] else ''})"
-            steps = range(1, len(run["losses"]) + 1)
-            ax.plot(steps, run["losses"], "-", marker=next(marker), markersize=9, alpha=0.8,
-                    label=label)
-    for side in ("source", "target"):
-        entry = both[side]
-        simulated = simulate(entry.snippet)["losses"]
-        ax.plot(range(1, len(simulated) + 1), simulated, "--", marker=next(marker),
-                markersize=5, markerfacecolor="none",
-                label=f"{getattr(item.mapping, side).api} (optbridge simulation)")
+    for n, (label, losses, simulated) in enumerate(series):
+        size = 14 - 9 * n / max(1, len(series) - 1)
+        ax.plot(range(1, len(losses) + 1), losses, "--" if simulated else "-",
+                marker=MARKERS[n % len(MARKERS)], markersize=size, label=label,
+                markerfacecolor="none" if simulated else None, alpha=1.0 if simulated else 0.75)
     ax.set_xlabel("step")
     ax.set_ylabel("training loss")
     ax.legend(fontsize=7)
