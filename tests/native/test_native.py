@@ -206,8 +206,21 @@ def test_rerun_check_fails_on_a_tampered_record(copied) -> None:
     tamper(snippet.record_path, edit)
     (problem,) = check_snippet(snippet, RUNTIMES["torch"])
     assert "losses[9] = 2.746369, expected 2.746379" in problem
-    assert trajectory_differences(load_record(snippet.record_path)["trajectory"],
-                                  load_record(snippet.record_path)["trajectory"], rerun=True) == []
+    recorded = load_record(snippet.record_path)["trajectory"]
+    assert trajectory_differences(recorded, recorded, rerun=True) == []
+
+
+@pytest.mark.parametrize("snippet", EXECUTED, ids=ids(EXECUTED))
+def test_rerun_comparison_catches_a_changed_last_digit(snippet) -> None:
+    """Every recorded loss, changed in its last printed digit, fails the CI re-run check."""
+    recorded = record_of(snippet)["trajectory"]
+    for n, run in enumerate(recorded):
+        for i, value in enumerate(run["losses"]):
+            printed = f"{value:.6f}"
+            last = int(printed[-1])
+            tampered = json.loads(json.dumps(recorded))
+            tampered[n]["losses"][i] = float(printed[:-1] + str(last + 1 if last < 9 else last - 1))
+            assert trajectory_differences(recorded, tampered, rerun=True), (n, i, value)
 
 
 @pytest.mark.parametrize(("field", "value"), [
