@@ -244,3 +244,13 @@ def test_install_command_refuses_a_malformed_version() -> None:
         "pip install torch==2.13.0"
     with pytest.raises(SnippetError, match="malformed version"):
         install_command("paddle", {"packages": {"paddlepaddle": "3.3.1\n```{raw}"}, "snippet": "x"})
+
+
+def test_install_failure_is_an_error_naming_the_room() -> None:
+    from optbridge.native.runtimes import InstallError, Runtime, ensure_environment
+
+    runtime = Runtime("paddle", ("paddlepaddle",), env="never-created-by-this-test")
+    with pytest.raises(InstallError, match="paddle: cannot run /nonexistent/python3"):
+        ensure_environment(runtime, "/nonexistent/python3")
+    with pytest.raises(InstallError, match=r"frameworks/oneflow/requirements.txt: missing"):
+        ensure_environment(Runtime("oneflow", ("oneflow",), env="x"), "python3")
