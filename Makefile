@@ -14,7 +14,7 @@ PORT ?= 8000
 DEVICE ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup html gettext test check bench goldens serve lint clean
+.PHONY: help setup html gettext test check bench goldens frameworks frameworks-check serve lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,13 @@ check: $(STAMP) ## Check every claim of every mapping page, as a table
 
 bench: $(STAMP) ## Benchmark the fused optimizers and the simulated NPU (about 4 min)
 	$(BIN)/python -m optbridge.bench
+
+# CHECK=1: compare with the committed records instead of rewriting them (what CI runs).
+frameworks: $(STAMP) ## Run every native snippet on its real framework (envs in build/frameworks); CHECK=1 compares
+	$(BIN)/python -m optbridge.native --python $(PYTHON) $(if $(CHECK),--check)
+
+frameworks-check: $(STAMP) ## Re-run every native snippet and fail on any difference from its record
+	$(BIN)/python -m optbridge.native --python $(PYTHON) --check
 
 goldens: $(STAMP) ## Maintainers: re-record each framework's data/ from the real frameworks (see README)
 	$(BIN)/python -m optbridge.frameworks.recording

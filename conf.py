@@ -35,6 +35,7 @@ extensions = [
 html_math_renderer = "mathml"
 
 optbridge_mappings_dir = "docs/mappings"
+optbridge_native_dir = "examples/native"  # the native snippets, run by `make frameworks`
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}  # the gallery writes .rst
 root_doc = "index"
@@ -67,6 +68,9 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    # examples/native/ holds the native snippets: run on the real frameworks by
+    # `make frameworks`, shown on the mapping pages, never executed by the gallery.
+    "ignore_pattern": r"__init__\.py|/native/",
     "run_stale_examples": False,
     "abort_on_example_error": False,  # run them all, then fail naming every broken one
     "write_computation_times": False,  # docs/computation-times.md shows them, offline

@@ -137,3 +137,13 @@ def test_removed_file_removes_its_page(tmp_path: Path) -> None:
     assert not (src / "migration" / "pytorch" / "Rprop-paddle.md").exists()
     matrix = (src / "_build" / "en" / "migration" / "index.html").read_text("utf-8")
     assert "Other-paddle.html" in matrix and "Rprop-paddle.html" not in matrix
+
+
+def test_mapping_without_its_native_snippets_fails_the_build(tmp_path: Path) -> None:
+    """With native snippets configured, every mapping needs both sides' scripts."""
+    src = make_project(tmp_path)
+    (src / "native").mkdir()
+    (src / "conf.py").write_text(CONF + '\noptbridge_native_dir = "native"\n', encoding="utf-8")
+    result = build(src, "en")
+    assert result.returncode != 0
+    assert "pytorch/Rprop-paddle: expected one snippet" in result.stderr, result.stderr

@@ -88,19 +88,32 @@ def test_every_example_ran_in_the_build(site: Path, repo_root: Path) -> None:
             assert seconds > 0, (language, script, "reports 0 seconds: it did not run")
 
 
-def test_mapping_pages_embed_their_executed_example(site: Path, repo_root: Path) -> None:
+def test_mapping_pages_show_native_code_and_real_runs(site: Path, repo_root: Path) -> None:
+    from optbridge.native import for_mapping
+
     for item in load_all(repo_root / "docs" / "mappings"):
         pages = {
             language: (site / language / "migration" / f"{item.slug}.html").read_text("utf-8")
             for language in ("en", "zh_CN")
         }
+        snippets = for_mapping(item.slug)
+        executed = [s for s in snippets.values() if s.executed]
         for language, html in pages.items():
             assert html.count('class="sd-tab-label"') >= 2, (item.slug, language, "no tabs")
-            assert "sphx_glr_plot_" in html and "<img" in html, (item.slug, language, "no figure")
-            assert 'class="highlight-text' in html, (item.slug, language, "no output")
-        # One execution, shown in both languages: the same printed output.
+            assert re.search(r'<img [^>]*src="[^"]*\.native\d*\.svg"', html), (item.slug, language,
+                                                                          "no figure")
+            assert "auto_examples/plot_" in html, (item.slug, language, "no gallery link")
+            ran = "Ran on " if language == "en" else "上运行（"
+            assert html.count(ran) == len(executed), (item.slug, language, "ran-on lines")
+            for snippet in snippets.values():
+                first_import = next(line for line in snippet.path.read_text().splitlines()
+                                    if line.startswith(("import ", "from ")))
+                assert first_import.split()[1] in html, (item.slug, language, snippet.framework)
+            if len(executed) < 2:
+                assert ("Not executed" if language == "en" else "未运行") in html, item.slug
+        # One recorded run, shown in both languages: the same printed output.
         outputs = {
             language: re.findall(r'<div class="highlight-text[^>]*>(.*?)</pre>', html, re.DOTALL)
             for language, html in pages.items()
         }
-        assert outputs["en"] == outputs["zh_CN"], item.slug
+        assert outputs["en"] == outputs["zh_CN"] and len(outputs["en"]) == len(executed), item.slug

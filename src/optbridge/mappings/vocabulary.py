@@ -105,9 +105,6 @@ PHRASES: dict[str, dict[Language, str]] = {
         "en": "Not installed on the build machine, so not read live: {skipped}.",
         "zh": "构建环境未安装、因而未实时读取：{skipped}。",
     },
-    "full_example": {"en": "the whole example", "zh": "完整示例"},
-    "download_script": {"en": "Python script", "zh": "Python 脚本"},
-    "download_notebook": {"en": "Jupyter notebook", "zh": "Jupyter 笔记本"},
     "index_title": {"en": "{framework} API mappings", "zh": "{framework} API 映射"},
     "index_intro": {
         "en": "Optimizer APIs of {framework} and their counterparts. Each row links to its page.",

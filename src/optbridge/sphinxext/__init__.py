@@ -1,7 +1,8 @@
 """Sphinx extension: pages generated from the mapping data files, in the language being built.
 
-Configuration (``conf.py``): ``optbridge_mappings_dir``, the folder of data files, relative to
-the configuration directory.
+Configuration (``conf.py``): ``optbridge_mappings_dir``, the folder of data files, and
+``optbridge_native_dir``, the folder of native snippets, both relative to the configuration
+directory.
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ def prepare_gallery(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("optbridge_mappings_dir", "docs/mappings", "env", types=[str])
+    # Native snippets (examples/native/<source>/<mapping>/train_<room>.py), relative to the
+    # configuration directory; empty: mapping pages have no native code example.
+    app.add_config_value("optbridge_native_dir", "", "env", types=[str])
     app.connect("builder-inited", load_and_generate)
     app.connect("builder-inited", prepare_gallery, priority=400)  # before sphinx-gallery runs
     app.connect("env-get-outdated", outdated_when_set_changes)

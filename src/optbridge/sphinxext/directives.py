@@ -12,7 +12,7 @@ from optbridge.mappings import MappingFile
 from optbridge.mappings.vocabulary import FRAMEWORKS, Language, phrase, site_language
 
 from . import render
-from .gallery import ExampleError, example_markdown, executed_example, recorded_times
+from .gallery import recorded_times
 from .text import inline, paragraph
 
 
@@ -65,11 +65,41 @@ class MappingPage(MappingDirective):
         )
         page += render.mapping_body(item, self.language, self.make_section)
         page += self.verification_section(item)
+        page += self.native_section(item)
         if item.mapping.port is not None:
             page += self.port_section(item)
-        if item.mapping.examples:
-            page += self.examples_section(item)
         return [page]
+
+    def native_section(self, item: MappingFile) -> list[nodes.section]:
+        """Both native snippets with their real runs, the figure, and a link to the gallery
+        example that explores the same mapping on PyTorch; none when ``optbridge_native_dir``
+        is empty (a site without native snippets)."""
+        if not self.config.optbridge_native_dir:
+            return []
+        from optbridge.native import SnippetError
+
+        from . import native
+        from .pages import GENERATED_DIR
+
+        root = Path(self.env.app.confdir) / self.config.optbridge_native_dir
+        figure = f"{GENERATED_DIR}/{item.slug}.native.svg"
+        try:
+            both = native.sides(item, root)
+            native.write_figure(Path(self.env.srcdir) / figure, native.figure_svg(item, both))
+            examples = item.mapping.examples
+            gallery = (f"{self.config.sphinx_gallery_conf['gallery_dirs']}/{examples[0].script}"
+                       if examples else None)
+            text = native.native_markdown(both, self.language, f"/{figure}", gallery)
+        except SnippetError as exc:
+            raise self.error(str(exc)) from None
+        for entry in both.values():
+            for path in (entry.snippet.path, entry.snippet.path.parent / "simulation.toml",
+                         entry.snippet.record_path):
+                self.env.note_dependency(str(path))
+        section = self.make_section(phrase("code_example", self.language),
+                                    phrase("code_example", "en"))
+        section += self.parse_text_to_nodes(text)
+        return [section]
 
     def verification_section(self, item: MappingFile) -> nodes.section:
         """Run every claim of the page; a false one fails the build, true ones are listed."""
@@ -109,33 +139,6 @@ class MappingPage(MappingDirective):
         records = Path(self.env.srcdir) / RECORDS_IN_SOURCE
         self.env.note_dependency(str(record_path(item.slug, records)))
         return port_section(item, self.language, self.make_section, records)
-
-    def examples_section(self, item: MappingFile) -> nodes.section:
-        """The executed example(s): synchronized code tabs, output and figures of this build."""
-        section = self.make_section(
-            phrase("code_example", self.language), phrase("code_example", "en")
-        )
-        conf = self.config.sphinx_gallery_conf
-        srcdir = Path(self.env.srcdir)
-        labels = {
-            "source": item.mapping.source.api,
-            "target": item.mapping.target.api,
-        }
-        for entry in item.mapping.examples:
-            try:
-                example = executed_example(
-                    srcdir, srcdir / conf["examples_dirs"], conf["gallery_dirs"], entry.script
-                )
-            except ExampleError as exc:
-                raise self.error(f"{item.path}: examples: {exc}") from None
-            self.env.note_dependency(str(srcdir / conf["examples_dirs"] / f"{entry.script}.py"))
-            text = example_markdown(
-                example, labels, phrase("full_example", self.language),
-                (phrase("download_script", self.language),
-                 phrase("download_notebook", self.language)),
-            )
-            section += self.parse_text_to_nodes(text)
-        return section
 
 
 class MappingIndex(MappingDirective):

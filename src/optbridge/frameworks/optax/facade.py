@@ -21,7 +21,13 @@ from optbridge.frameworks.optax.rmsprop import (
     rmsprop,
 )
 from optbridge.frameworks.optax.rprop import ScaleByRpropState, optax_rprop_, rprop
-from optbridge.frameworks.optax.transform import EmptyState, GradientTransformation, apply_updates
+from optbridge.frameworks.optax.transform import (
+    EmptyState,
+    GradientTransformation,
+    add_decayed_weights,
+    apply_updates,
+    chain,
+)
 
 __all__ = [
     "EmptyState",
@@ -33,7 +39,9 @@ __all__ = [
     "ScaleByRpropState",
     "ScaleByScheduleState",
     "TraceState",
+    "add_decayed_weights",
     "apply_updates",
+    "chain",
     "optax_rprop_",
     "rmsprop",
     "rprop",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from optbridge.frameworks.optax._pytree import Tree, tree_map
+from optbridge.frameworks.optax._pytree import Tree, flatten, tree_map
 
 
 class GradientTransformation(NamedTuple):
@@ -31,3 +31,57 @@ INT32_MAX = 2**31 - 1
 def safe_increment(count: int) -> int:
     """optax's ``safe_increment`` on an int32 counter: stops at the largest int32."""
     return min(count + 1, INT32_MAX)
+
+
+def chain(*transformations: GradientTransformation) -> GradientTransformation:
+    """optax's ``chain``: apply the transformations in order; the state is a tuple of theirs."""
+
+    def init(params: Tree) -> tuple[Any, ...]:
+        return tuple(t.init(params) for t in transformations)
+
+    def update(updates: Tree, state: tuple[Any, ...], params: Tree = None) -> tuple[Tree, Any]:
+        if len(state) != len(transformations):
+            raise ValueError(f"optbridge.compat.optax.chain: state has {len(state)} entries, "
+                             f"the chain {len(transformations)} transformations")
+        new_state = []
+        for transformation, link_state in zip(transformations, state, strict=True):
+            updates, link_state = transformation.update(updates, link_state, params)
+            new_state.append(link_state)
+        return updates, tuple(new_state)
+
+    return GradientTransformation(init, update)
+
+
+def add_decayed_weights(
+    weight_decay: float = 0.0, mask: Tree | Callable[[Tree], Tree] | None = None
+) -> GradientTransformation:
+    """optax's ``add_decayed_weights``: ``updates + weight_decay * params`` (coupled weight
+    decay when chained before ``rmsprop``). ``mask``: a tree of bools (or a function of the
+    params returning one); leaves marked False are left undecayed."""
+
+    def update(updates: Tree, state: EmptyState, params: Tree = None) -> tuple[Tree, EmptyState]:
+        if params is None:
+            raise ValueError("optbridge.compat.optax.add_decayed_weights: update needs params "
+                             "(as optax: 'You are using a transformation that requires the "
+                             "current value of parameters')")
+        decayed = tree_map(lambda u, p: u + weight_decay * p, updates, params)
+        if mask is None:
+            return decayed, state
+        new, rebuild = flatten(decayed)
+        flags = _bool_leaves(mask(params) if callable(mask) else mask)
+        if len(flags) != len(new):
+            raise ValueError(f"optbridge.compat.optax.add_decayed_weights: mask has {len(flags)} "
+                             f"leaves, the params {len(new)}")
+        old = flatten(updates)[0]
+        return rebuild([n if f else o for n, o, f in zip(new, old, flags, strict=True)]), state
+
+    return GradientTransformation(lambda params: EmptyState(), update)
+
+
+def _bool_leaves(tree: Tree) -> list[bool]:
+    """Leaves of a mask tree (bools in dicts, lists and tuples), depth first like ``flatten``."""
+    if isinstance(tree, dict):
+        return [b for k in tree for b in _bool_leaves(tree[k])]
+    if isinstance(tree, list | tuple):
+        return [b for v in tree for b in _bool_leaves(v)]
+    return [bool(tree)]
