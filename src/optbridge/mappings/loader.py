@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .schema import FILE_STEM, MAX_FILE_BYTES, Mapping, structural_problems
+from .schema import FILE_STEM, MAX_API, MAX_FILE_BYTES, Mapping, structural_problems
 from .vocabulary import FRAMEWORKS
 
 #: How much of a rejected value an error line repeats.
@@ -105,6 +105,8 @@ def name_problem(path: Path) -> str | None:
     is pasted into generated markup), or None."""
     if path.suffix != ".toml":
         return "a mapping file's name must end in '.toml' (lower case)"
+    if len(path.stem) > MAX_API:
+        return f"file name of {len(path.stem)} characters; at most {MAX_API} before '.toml'"
     if not FILE_STEM.fullmatch(path.stem):
         return (
             f"file name {path.name!r}: a mapping file is named with letters, digits and '_', "
