@@ -175,6 +175,25 @@ def test_field_length_limits(tmp_path, field, limit, where):
     assert message.endswith(f"... ({limit + 1} characters))")  # the value is not repeated whole
 
 
+def test_url_and_title_limits(tmp_path):
+    from optbridge.mappings.schema import MAX_URL
+
+    url = "https://docs.pytorch.org/" + "a" * MAX_URL
+    path = write(tmp_path / "pytorch", "Rprop-paddle.toml",
+                 poisoned('doc_url = "https://docs.pytorch.org', f'"{url}"'))
+    assert only_problem(path).startswith(f"source.doc_url: URL should have at most {MAX_URL} ")
+    text = VALID.read_text(encoding="utf-8").replace(
+        '"Larger default minimum step size"', '"' + "t" * (MAX_SHORT_TEXT + 1) + '"')
+    write(tmp_path / "pytorch", "Rprop-paddle.toml", text)
+    assert only_problem(path).startswith(
+        f"differences[1].title.en: String should have at most {MAX_SHORT_TEXT} characters")
+    text = VALID.read_text(encoding="utf-8").replace(
+        '"Larger default minimum step size"', '"Larger\\nminimum"')
+    write(tmp_path / "pytorch", "Rprop-paddle.toml", text)
+    assert only_problem(path).startswith(
+        "differences[1].title.en: must be one line of text without control characters")
+
+
 def test_a_long_note_is_refused_naming_the_row(tmp_path):
     text = VALID.read_text(encoding="utf-8").replace(
         "Name prefix of the optimizer's variables", "x" * MAX_NOTE)
@@ -283,3 +302,25 @@ def test_check_refuses_a_poisoned_table_with_exit_2(tmp_path, capsys):
     assert check_main([str(root), "--no-goldens"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Rprop-paddle.toml: source.api: must be a dotted Python name" in err[0]
+
+
+def test_the_documented_limits_are_the_enforced_ones():
+    from optbridge.mappings import schema
+
+    doc = (TABLES.parent / "contributing" / "mapping-format.md").read_text(encoding="utf-8")
+    section = doc.split("## Names and limits", 1)[1]
+    text = " ".join(section.split())
+    for phrase in [
+        f"at most {schema.MAX_API} characters, ending in `.toml`",
+        f"`torch.optim.RMSprop`, at most {schema.MAX_API} characters",
+        f"`2.13.0`, at most {schema.MAX_SHORT_TEXT} characters",
+        f"address of at most {schema.MAX_URL} characters",
+        f"one line of at most {schema.MAX_SIGNATURE} characters",
+        f"identifiers of at most {schema.MAX_NAME} characters",
+        f"defaults: one line of at most {schema.MAX_SHORT_TEXT} characters",
+        f"at most {schema.MAX_SUMMARY} characters in each language",
+        f"difference: at most {schema.MAX_NOTE};",
+        f"`title`: one line of at most {schema.MAX_SHORT_TEXT}",
+        f"larger than {schema.MAX_FILE_BYTES} bytes",
+    ]:
+        assert phrase in text, phrase

@@ -16,7 +16,15 @@ import ast
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    UrlConstraints,
+)
 
 from .vocabulary import FRAMEWORKS, Category, Difference
 
@@ -117,7 +125,7 @@ class Api(Strict):
     api: ApiName
     #: The call signature exactly as the framework documents it (rendered in a code block).
     signature: _text(MAX_SIGNATURE, one_line=True)  # type: ignore[valid-type]
-    doc_url: Annotated[HttpUrl, Field(max_length=MAX_URL)]
+    doc_url: Annotated[HttpUrl, UrlConstraints(max_length=MAX_URL)]
     #: Framework version the row facts were checked against, e.g. ``"2.13.0"``.
     version: Version
     #: Importable implementation the checks run: the real class for torch, else the
