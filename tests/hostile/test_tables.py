@@ -266,13 +266,23 @@ def test_missing_tables_folder_is_named(tmp_path):
 
 # --- item 8: `make check` arguments -------------------------------------------------------
 
-def test_check_refuses_a_missing_goldens_folder(capsys):
+def test_check_refuses_an_unknown_option(capsys):
+    # `--goldens DIR` once dropped 14 claims silently when DIR was missing; the recorded data now
+    # lives in each framework's room, and an option the tool lacks is a usage error.
     with pytest.raises(SystemExit) as exited:
         check_main(["docs/mappings", "--goldens", "/nonexistent"])
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("usage: python -m optbridge.mappings.checks")
-    assert err.strip().endswith("error: argument --goldens: /nonexistent: no such folder")
+    assert err.strip().endswith("error: unrecognized arguments: --goldens /nonexistent")
+
+
+def test_check_refuses_a_missing_examples_folder(capsys):
+    with pytest.raises(SystemExit) as exited:
+        check_main(["docs/mappings", "--examples", "/nonexistent"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "error: argument --examples: /nonexistent: no such folder")
 
 
 def test_check_refuses_a_missing_tables_folder(capsys):
@@ -287,7 +297,7 @@ def test_check_names_a_missing_example_script(tmp_path, capsys):
     root = copy_tables(tmp_path / "mappings")
     examples = tmp_path / "examples"
     examples.mkdir()
-    assert check_main([str(root), "--no-goldens", "--examples", str(examples)]) == 2
+    assert check_main([str(root), "--no-recorded", "--examples", str(examples)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 10, err  # one per table: each names one example
     wanted = [line for line in err if "pytorch/Rprop-paddle.toml: examples[0].script: " in line]
@@ -299,7 +309,7 @@ def test_check_refuses_a_poisoned_table_with_exit_2(tmp_path, capsys):
     root = copy_tables(tmp_path / "mappings")
     (root / "pytorch" / "Rprop-paddle.toml").write_text(
         poisoned('api = "torch.optim.Rprop"', '"torch.optim.Rprop\\n<script>"'), encoding="utf-8")
-    assert check_main([str(root), "--no-goldens"]) == 2
+    assert check_main([str(root), "--no-recorded"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Rprop-paddle.toml: source.api: must be a dotted Python name" in err[0]
 
