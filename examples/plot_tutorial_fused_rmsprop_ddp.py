@@ -126,13 +126,14 @@ def run_ranks() -> list[dict]:
     return [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
 
 
+# The command line is read first, so `--help` or a usage error stops before the ranks start.
+device = device_from_argv()
 ranks = run_ranks()
 
 # %%
 # The reference: one process, the whole batch, on the chosen device. DDP's averaged gradient
 # over two equal halves is the gradient of the whole batch, so the weights must match, and the
 # mean of the two processes' losses is the whole batch's loss.
-device = device_from_argv()
 inputs, targets = (t.to(device) for t in make_data())
 model = make_model().to(device)
 optimizer = FusedRMSprop(model.parameters(), lr=0.01, alpha=0.9, momentum=0.9)

@@ -120,9 +120,12 @@ def test_device_from_argv_default_applies_only_when_nothing_is_asked(monkeypatch
     assert device_from_argv([], default="npu") == torch.device("cpu")
 
 
-def test_device_from_argv_ignores_other_arguments():
-    assert device_from_argv(["-b", "html", "--device", "cpu", "--foo=1"]) == torch.device("cpu")
+def test_device_from_argv_refuses_other_arguments(capsys):
     assert device_from_argv(["--device=cpu"]) == torch.device("cpu")
+    with pytest.raises(SystemExit) as exited:
+        device_from_argv(["--device", "cpu", "--foo=1"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.strip().endswith("error: unrecognized arguments: --foo=1")
 
 
 @needs_simulation
@@ -132,15 +135,18 @@ def test_device_from_argv_npu_installs_the_simulation():
 
 def test_device_from_argv_falls_back_to_the_environment(monkeypatch):
     monkeypatch.setenv("OPTBRIDGE_DEVICE", "cpu")
-    assert device_from_argv(["--other", "x"]) == torch.device("cpu")
+    assert device_from_argv([]) == torch.device("cpu")
     monkeypatch.setenv("OPTBRIDGE_DEVICE", "nonsense")
     assert device_from_argv(["--device", "cpu"]) == torch.device("cpu")  # argv wins
 
 
 @needs_no_cuda
-def test_device_from_argv_error_is_clear():
-    with pytest.raises(DeviceNotAvailableError, match="found: cpu"):
+def test_device_from_argv_error_is_clear(capsys):
+    with pytest.raises(SystemExit) as exited:
         device_from_argv(["--device", "cuda"])
+    assert exited.value.code == 2
+    assert "error: argument --device: asked for cuda, but CUDA is not available; found: cpu" in (
+        capsys.readouterr().err)
 
 
 def test_add_device_argument_to_a_parser():

@@ -133,10 +133,18 @@ def select_device(
     if kind == "auto" and environment:
         from_env = os.environ.get(ENV_VARIABLE, "").strip()
         if from_env:
+            where = f"environment variable {ENV_VARIABLE}={from_env!r}"
             try:
                 kind, index = parse_preference(from_env)
+                return _select(kind, index, simulated_npu)
             except ValueError as error:
-                raise ValueError(f"environment variable {ENV_VARIABLE}: {error}") from None
+                raise ValueError(f"{where}: {error}") from None
+            except DeviceNotAvailableError as error:
+                raise DeviceNotAvailableError(f"{where}: {error}") from None
+    return _select(kind, index, simulated_npu)
+
+
+def _select(kind: str, index: int | None, simulated_npu: bool) -> torch.device:
     if kind == "cpu":
         if index not in (None, 0):
             raise DeviceNotAvailableError(f"asked for cpu:{index}; there is only cpu")

@@ -9,7 +9,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .schema import Mapping, structural_problems
+from .schema import FILE_STEM, MAX_API, MAX_FILE_BYTES, Mapping, structural_problems
+from .vocabulary import FRAMEWORKS
+
+#: How much of a rejected value an error line repeats.
+_SHOWN = 60
 
 
 class MappingError(Exception):
@@ -51,15 +55,25 @@ def _field_path(loc: tuple[str | int, ...]) -> str:
     return out or "(top level)"
 
 
+def _shown(value: object) -> str:
+    """A rejected value as the error line repeats it: its repr, cut to a readable length."""
+    text = repr(value)
+    if len(text) <= _SHOWN:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, str) else type(value).__name__
+    return f"{text[:_SHOWN]}... ({size})"
+
+
 def _describe(error: dict) -> str:
     kind = error["type"]
     if kind == "missing":
         return "missing"
     if kind == "extra_forbidden":
         return "unknown key"
+    message = error["msg"].removeprefix("Value error, ")
     if kind == "literal_error":
-        return f"{error['msg'][0].lower()}{error['msg'][1:]} (got {error['input']!r})"
-    return f"{error['msg']} (got {error['input']!r})"
+        message = message[0].lower() + message[1:]
+    return f"{message} (got {_shown(error['input'])})"
 
 
 def parse_mapping(text: str, path: Path) -> Mapping:
@@ -86,32 +100,84 @@ def parse_mapping(text: str, path: Path) -> Mapping:
     return mapping
 
 
+def name_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a data file by its name alone (its stem becomes a page name and
+    is pasted into generated markup), or None."""
+    if path.suffix != ".toml":
+        return "a mapping file's name must end in '.toml' (lower case)"
+    if len(path.stem) > MAX_API:
+        return f"file name of {len(path.stem)} characters; at most {MAX_API} before '.toml'"
+    if not FILE_STEM.fullmatch(path.stem):
+        return (
+            f"file name {path.name!r}: a mapping file is named with letters, digits and '_', "
+            "joined by '.' or '-' (no spaces), e.g. RMSprop-mindspore.toml"
+        )
+    return None
+
+
 def load_mapping(path: Path) -> MappingFile:
     path = Path(path)
+    where = display_path(path)
+    problem = name_problem(path)
+    if problem:
+        raise MappingError([f"{where}: {problem}"])
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError([f"{display_path(path)}: cannot read: {exc}"]) from None
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise MappingError(
+                [f"{where}: {size} bytes; a mapping file may hold at most {MAX_FILE_BYTES}"]
+            )
+        # utf-8-sig: a byte-order mark some editors write is accepted and dropped.
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MappingError([f"{where}: not UTF-8 text: {exc.reason} at byte {exc.start}"]) from None
+    except OSError as exc:
+        raise MappingError([f"{where}: cannot read: {exc.strerror or exc}"]) from None
     mapping = parse_mapping(text, path)
     return MappingFile(path=path, slug=f"{path.parent.name}/{path.stem}", mapping=mapping)
 
 
-def mapping_paths(root: Path) -> list[Path]:
-    """Every data file under ``root`` (``<framework>/<name>.toml``), in a stable order."""
-    return sorted(Path(root).glob("*/*.toml"))
+def mapping_paths(root: Path) -> tuple[list[Path], list[str]]:
+    """The data files under ``root`` (``<framework>/<name>.toml``), in a stable order, and one
+    problem line for every other file or folder found there: nothing is ignored silently."""
+    root = Path(root)
+    paths: list[Path] = []
+    problems: list[str] = []
+    for path in sorted(root.rglob("*")):
+        depth = len(path.relative_to(root).parts)
+        if path.is_dir():
+            if depth == 1 and path.name not in FRAMEWORKS:
+                problems.append(
+                    f"{display_path(path)}: not a framework folder; expected one of "
+                    f"{', '.join(FRAMEWORKS)}"
+                )
+            continue
+        if depth == 1:
+            problems.append(f"{display_path(path)}: not read; mapping files go in <framework>/")
+        elif depth > 2:
+            problems.append(
+                f"{display_path(path)}: in a sub-folder, not read; mapping files go directly "
+                "in <framework>/"
+            )
+        elif path.parent.name in FRAMEWORKS:
+            paths.append(path)
+    return paths, problems
 
 
 def load_all(root: Path) -> list[MappingFile]:
     """Load every mapping under ``root``; raise one :class:`MappingError` with all problems."""
+    root = Path(root)
+    if not root.is_dir():
+        raise MappingError([f"{display_path(root)}: no such folder"])
     loaded: list[MappingFile] = []
-    problems: list[str] = []
-    for path in mapping_paths(root):
+    paths, problems = mapping_paths(root)
+    for path in paths:
         try:
             loaded.append(load_mapping(path))
         except MappingError as exc:
             problems.extend(exc.problems)
     if not loaded and not problems:
-        problems.append(f"{display_path(Path(root))}: no mapping files (*/*.toml) found")
+        problems.append(f"{display_path(root)}: no mapping files (<framework>/<name>.toml) found")
     if problems:
         raise MappingError(problems)
     return loaded

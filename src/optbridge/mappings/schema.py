@@ -4,6 +4,10 @@ Pydantic models forbid unknown keys; :mod:`optbridge.mappings.loader` turns vali
 one line per problem naming the file and the field path. Rules that relate several fields (a
 ``renamed`` row must name two different parameters, a row's ``check`` must exist, ...) live in
 :func:`structural_problems` so that they are reported the same way.
+
+Every text that reaches a generated page is either held to a strict pattern (API names, file
+stems, versions: they are pasted into generated MyST) or rendered as escaped text; every text
+has a length limit (documented in ``docs/contributing/mapping-format.md``).
 """
 
 from __future__ import annotations
@@ -12,16 +16,80 @@ import ast
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    UrlConstraints,
+)
 
 from .port_schema import Port, expression_problems
 from .vocabulary import FRAMEWORKS, Category, Difference
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+#: Length limits, in characters (see docs/contributing/mapping-format.md).
+MAX_NAME = 64  # parameter, check and counterpart attribute names
+MAX_API = 100
+MAX_SIGNATURE = 1000
+MAX_SHORT_TEXT = 120  # versions, defaults, titles of behavioural differences
+MAX_SUMMARY = 600
+MAX_NOTE = 1500  # notes and the texts of behavioural differences
+MAX_URL = 300
+#: A data file larger than this is refused before it is parsed.
+MAX_FILE_BYTES = 200_000
+
+#: A dotted Python name: ``torch.optim.RMSprop``.
+API_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+#: A data file's name without ``.toml``: letters, digits and ``_``, joined by ``.`` or ``-``.
+FILE_STEM = re.compile(r"[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*")
+#: A gallery script's name without ``.py``.
+SCRIPT_NAME = re.compile(r"plot_[a-z0-9_]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _matching(pattern: re.Pattern[str], description: str):
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"must be {description}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must be one line of text without control characters")
+    return value
+
+
+def _text(max_length: int, *, one_line: bool = False):
+    constraints = StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+    if one_line:
+        return Annotated[str, constraints, AfterValidator(_one_line)]
+    return Annotated[str, constraints]
+
+
+NonEmpty = _text(MAX_NOTE)
+Identifier = Annotated[
+    str,
+    StringConstraints(max_length=MAX_NAME),
+    _matching(re.compile(r"[A-Za-z_][A-Za-z0-9_]*"), "a Python identifier (letters, digits, _)"),
+]
+ApiName = Annotated[
+    str,
+    StringConstraints(max_length=MAX_API),
+    _matching(API_NAME, "a dotted Python name such as torch.optim.RMSprop"),
+]
+Version = Annotated[
+    str,
+    StringConstraints(max_length=MAX_SHORT_TEXT),
+    _matching(re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]*"), "a version such as 2.13.0"),
+]
 #: Python literal as written in the signature (``"0.01"``, ``"(0.5, 1.2)"``, ``"None"``), or
 #: ``"required"`` for a parameter without a default.
-DefaultText = NonEmpty
+DefaultText = _text(MAX_SHORT_TEXT, one_line=True)
 
 
 def _registered(key: str) -> str:
@@ -55,18 +123,22 @@ class Api(Strict):
 
     framework: FrameworkKey
     #: Qualified name as users write it, e.g. ``torch.optim.RMSprop``.
-    api: NonEmpty
+    api: ApiName
     #: The call signature exactly as the framework documents it (rendered in a code block).
-    signature: NonEmpty
-    doc_url: HttpUrl
+    signature: _text(MAX_SIGNATURE, one_line=True)  # type: ignore[valid-type]
+    doc_url: Annotated[HttpUrl, UrlConstraints(max_length=MAX_URL)]
     #: The Chinese page of the same documentation, where the framework has one (MindSpore,
     #: Paddle); the Chinese site links it instead of ``doc_url``.
-    doc_url_zh: HttpUrl | None = None
+    doc_url_zh: Annotated[HttpUrl, UrlConstraints(max_length=MAX_URL)] | None = None
     #: Framework version the row facts were checked against, e.g. ``"2.13.0"``.
-    version: NonEmpty
+    version: Version
     #: Importable implementation the checks run: the real class for torch, else the
     #: ``optbridge.compat`` counterpart, as ``module:attribute``.
-    counterpart: Annotated[str, StringConstraints(pattern=r"^[\w.]+:[\w.]+$")]
+    counterpart: Annotated[
+        str, StringConstraints(max_length=2 * MAX_API),
+        _matching(re.compile(rf"{API_NAME.pattern}:{API_NAME.pattern}"),
+                  "module:attribute, e.g. optbridge.compat.paddle:Rprop"),
+    ]
 
 
 class ParameterRow(Strict):
@@ -88,8 +160,20 @@ class ParameterRow(Strict):
             else list(self.check)
 
 
+class Title(Localized):
+    """A section title: one short line in every site language."""
+
+    en: _text(MAX_SHORT_TEXT, one_line=True)  # type: ignore[valid-type]
+    zh: _text(MAX_SHORT_TEXT, one_line=True)  # type: ignore[valid-type]
+
+
+class Summary(Localized):
+    en: _text(MAX_SUMMARY)  # type: ignore[valid-type]
+    zh: _text(MAX_SUMMARY)  # type: ignore[valid-type]
+
+
 class BehaviouralDifference(Strict):
-    title: Localized
+    title: Title
     text: Localized
     check: Identifier | list[Identifier]
 
@@ -100,7 +184,10 @@ class BehaviouralDifference(Strict):
 
 class Example(Strict):
     #: File name (without ``.py``) of a sphinx-gallery script under ``examples/``.
-    script: Annotated[str, StringConstraints(pattern=r"^plot_[a-z0-9_]+$")]
+    script: Annotated[
+        str, StringConstraints(max_length=MAX_API),
+        _matching(SCRIPT_NAME, "plot_ followed by lower-case letters, digits, _"),
+    ]
 
 
 Kwargs = dict[Identifier, bool | int | float | str | list[float] | None]
@@ -179,7 +266,7 @@ Check = Annotated[TrajectoryCheck | ValidationCheck | RecordedCheck, Field(discr
 
 class Mapping(Strict):
     schema_version: Literal[1]
-    summary: Localized
+    summary: Summary
     source: Api
     target: Api
     parameters: Annotated[list[ParameterRow], Field(min_length=1)]

@@ -19,14 +19,18 @@ from optbridge.npu.backend import (
     is_installed,
     real_torch_npu_available,
 )
+from optbridge.npu.formats import get_npu_format, npu_format_cast, npu_format_cast_
 
 IS_SIMULATED_NPU = True
 __all__ = [
     "BACKEND_NAME",
     "IS_SIMULATED_NPU",
     "SimulatedNpuError",
+    "get_npu_format",
     "install",
     "is_installed",
+    "npu_format_cast",
+    "npu_format_cast_",
     "optim",
     "real_torch_npu_available",
 ]

@@ -14,6 +14,11 @@ from typing import Any
 import torch
 
 from optbridge.npu import memory, random
+from optbridge.npu.layouts import (
+    SPARSE_GRADIENT_OPS,
+    refusing_sparse_gradients,
+    unsupported_layout,
+)
 from optbridge.npu.special_ops import SPECIAL_OPS
 from optbridge.npu.tensor import NpuTensor, check_device, resync, wrap
 
@@ -21,6 +26,7 @@ aten = torch.ops.aten
 _Tensor = torch.Tensor
 _make_wrapper = torch.Tensor._make_wrapper_subclass
 _CPU = torch.device("cpu")
+_STRIDED = torch.strided
 _NPU_DEVICE: torch.device | None = None
 PLANS: dict[Any, Callable] = {}
 
@@ -158,6 +164,8 @@ def make_plan(func) -> Callable[[Any, tuple, dict | None], Any]:
         if target_cpu:
             return out
         if type(out) is _Tensor:  # wrap() inlined: this line runs for most ops
+            if out.layout is not _STRIDED:  # sparse: the wrapper cannot hold it
+                raise unsupported_layout(str(func), out.layout)
             result = _make_wrapper(
                 NpuTensor,
                 out.size(),
@@ -173,6 +181,8 @@ def make_plan(func) -> Callable[[Any, tuple, dict | None], Any]:
             memory.track(out)
         return result
 
+    if func in SPARSE_GRADIENT_OPS:
+        return refusing_sparse_gradients(func, run)
     return run
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import torch
 
 from optbridge.npu import memory
+from optbridge.npu.layouts import check_layout
 from optbridge.npu.tensor import check_device, wrap
 
 _library: torch.library.Library | None = None
+_sparse_library: torch.library.Library | None = None
 
 
 def _target(device) -> None:
@@ -24,6 +26,7 @@ def _empty_memory_format(
     size, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None
 ):
     _target(device)
+    check_layout("torch.empty", layout)
     out = torch.empty(size, dtype=dtype, layout=layout, memory_format=memory_format)
     if memory.tracking:
         memory.track(out)
@@ -32,6 +35,7 @@ def _empty_memory_format(
 
 def _empty_strided(size, stride, dtype=None, layout=None, device=None, pin_memory=None):
     _target(device)
+    check_layout("torch.empty_strided", layout)
     out = torch.empty_strided(size, stride, dtype=dtype, layout=layout)
     if memory.tracking:
         memory.track(out)
@@ -55,10 +59,17 @@ def _copy_from(self, dst, non_blocking=False):
     return dst
 
 
+def _sparse_factory(*args, **kwargs):
+    check_layout("a sparse factory", kwargs.get("layout") or torch.sparse_coo)
+
+
 def register() -> None:
-    global _library
+    global _library, _sparse_library
     if _library is not None:
         return
+    # Sparse factories on the npu reach the SparsePrivateUse1 key: name the limitation there.
+    _sparse_library = torch.library.Library("aten", "IMPL", "SparsePrivateUse1")
+    _sparse_library.impl("empty.memory_format", _sparse_factory)
     _library = torch.library.Library("aten", "IMPL", "PrivateUse1")
     _library.impl("empty.memory_format", _empty_memory_format)
     _library.impl("empty_strided", _empty_strided)

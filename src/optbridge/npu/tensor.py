@@ -100,6 +100,10 @@ class NpuTensor(torch.Tensor):
 
 def wrap(cpu: torch.Tensor, requires_grad: bool = False) -> NpuTensor:
     """Make an npu tensor whose data is `cpu` (no copy)."""
+    if cpu.layout != torch.strided:
+        from optbridge.npu.layouts import unsupported_layout
+
+        raise unsupported_layout("this op", cpu.layout)
     out = _make_wrapper(
         NpuTensor,
         cpu.size(),

@@ -19,6 +19,8 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
+from optbridge.mappings.schema import API_NAME, SCRIPT_NAME
+
 MARKER = re.compile(r"\A\s*# optbridge: (source|target)[ \t]*\n")
 OUTPUT_BLOCK = re.compile(
     r"\.\. rst-class:: sphx-glr-script-out\n\n \.\. code-block:: none\n\n(?P<body>(?:    .*\n|\n)+)"
@@ -168,7 +170,16 @@ def example_markdown(
     example: ExecutedExample, labels: dict[str, str], more: str,
     downloads: tuple[str, str] = ("Python script", "Jupyter notebook"),
 ) -> str:
-    """MyST for the embedded example: tabs (source | target), output, figures, downloads."""
+    """MyST for the embedded example: tabs (source | target), output, figures, downloads.
+
+    Labels (API names) and the script name are pasted into directive lines, so they must be
+    plain dotted names; code and output go in fences longer than any run of backticks in them.
+    """
+    for side, label in labels.items():
+        if not API_NAME.fullmatch(label):
+            raise ExampleError(f"tab label of the {side} side {label!r} is not a dotted name")
+    if not SCRIPT_NAME.fullmatch(example.script):
+        raise ExampleError(f"example name {example.script!r} is not plot_[a-z0-9_]+")
     tabs = []
     for side in ("source", "target"):
         fence = _fence(example.code[side])

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from optbridge.mappings import MappingFile
+from optbridge.mappings.loader import display_path
+from optbridge.mappings.schema import API_NAME, FILE_STEM
 
 #: Folder, under the Sphinx source directory, that receives the generated pages (git-ignored).
 GENERATED_DIR = "migration"
@@ -27,6 +29,15 @@ def docname(slug: str) -> str:
     return f"{GENERATED_DIR}/{slug}"
 
 
+def _checked(item: MappingFile, text: str, pattern, field: str) -> str:
+    """``text``, which is pasted into generated MyST, if it cannot be markup. The schema and
+    the loader already hold these fields to the same patterns; this keeps a table built
+    another way from reaching a page."""
+    if not pattern.fullmatch(text):
+        raise ValueError(f"{display_path(item.path)}: {field}: {text!r} cannot go into a page")
+    return text
+
+
 def write_pages(srcdir: Path, mappings: list[MappingFile]) -> set[Path]:
     """Write every generated page; remove stale ones; return the paths written."""
     root = Path(srcdir) / GENERATED_DIR
@@ -34,9 +45,13 @@ def write_pages(srcdir: Path, mappings: list[MappingFile]) -> set[Path]:
     frameworks: dict[str, list[str]] = {}
     for item in mappings:
         framework, stem = item.slug.split("/")
+        _checked(item, framework, API_NAME, "folder")
+        _checked(item, stem, FILE_STEM, "file name")
+        source = _checked(item, item.mapping.source.api, API_NAME, "source.api")
+        target = _checked(item, item.mapping.target.api, API_NAME, "target.api")
         # Several pages share a source API ("Differences with torch.optim.RMSprop"), so the
         # navigation names both sides; API names read the same in every language.
-        entry = f"{item.mapping.source.api} → {item.mapping.target.api} <{stem}>"
+        entry = f"{source} → {target} <{stem}>"
         frameworks.setdefault(framework, []).append(entry)
         wanted[root / f"{item.slug}.md"] = f"```{{mapping-page}} {item.slug}\n```\n"
     for framework, entries in sorted(frameworks.items()):

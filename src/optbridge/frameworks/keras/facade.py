@@ -110,6 +110,9 @@ class RMSprop:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
                              f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
                              f"global_clipnorm={global_clipnorm}")
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError("Argument `name` must be a string and cannot contain character `/`. "
+                             f"Received: name={name}")
         self.name = name or "rmsprop"
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
@@ -169,6 +172,7 @@ class RMSprop:
         """Create the state for ``var_list`` (tensors or ``(name, tensor)`` pairs)."""
         if self.built:
             return
+        self._check_hyperparameters()
         named = [v if isinstance(v, tuple) else ("", v) for v in var_list]
         decayed, excluded = [], []
         for name, v in named:
@@ -178,10 +182,29 @@ class RMSprop:
         groups = [{"params": ps, "weight_decay": wd} for ps, wd in
                   ((decayed, float(self.weight_decay or 0.0)), (excluded, 0.0)) if ps]
         self._variables = [v for _, v in named]
+        # Keras uses momentum only when it is > 0 (so NaN and negative values mean none), and
+        # `centered` by its truth value.
+        momentum = float(self.momentum) if self.momentum > 0 else 0.0
         self._engine = _KerasRMSpropEngine(groups, {
-            "lr": self.learning_rate, "rho": self.rho, "epsilon": self.epsilon, "momentum": self.momentum,
-            "centered": self.centered, "weight_decay": 0.0})
+            "lr": self.learning_rate, "rho": float(self.rho), "epsilon": float(self.epsilon),
+            "momentum": momentum, "centered": _truth(self.centered, "centered"),
+            "weight_decay": 0.0})
         self.built = True
+
+    def _check_hyperparameters(self) -> None:
+        """What Keras finds wrong at the first update (it validates none of these when
+        constructed), with its exception types; each message names the argument."""
+        for name in ("rho", "epsilon"):
+            _check_number(name, getattr(self, name))
+        if self.weight_decay is not None:
+            _check_number("weight_decay", self.weight_decay)
+        for name in ("momentum", "clipnorm", "clipvalue", "global_clipnorm"):
+            value = getattr(self, name)
+            if name == "momentum" or value is not None:
+                try:
+                    value > 0  # noqa: B015  (Keras compares each of these with 0)
+                except TypeError as error:
+                    raise TypeError(f"Argument `{name}`: {error}") from None
 
     @property
     def variables(self) -> list[Tensor]:
@@ -265,6 +288,31 @@ class RMSprop:
                 "gradient_accumulation_steps": self.gradient_accumulation_steps,
                 "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                 "centered": self.centered}
+
+
+def _check_number(name: str, value: Any) -> None:
+    """A hyperparameter Keras converts to a float tensor: refuse what that conversion refuses."""
+    if value is None:
+        raise ValueError(f"Argument `{name}`: Attempt to convert a value (None) with an "
+                         "unsupported type (<class 'NoneType'>) to a Tensor.")
+    if isinstance(value, str):
+        raise ValueError(  # noqa: TRY004  (Keras raises ValueError)
+            f"Argument `{name}`: dtype='string' is not a valid dtype for Keras type "
+                         "promotion.")
+    try:
+        float(value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"Argument `{name}`: cannot be converted to a float tensor "
+                         f"(got {value!r}): {error}") from None
+
+
+def _truth(value: Any, name: str) -> bool:
+    """``bool(value)`` as Keras' ``if value:`` sees it; an array of several values is ambiguous."""
+    try:
+        return bool(value)
+    except (ValueError, RuntimeError):
+        raise ValueError(f"Argument `{name}`: The truth value of an array with more than one "
+                         "element is ambiguous. Use a.any() or a.all()") from None
 
 
 def _clip_by_norm(g: Tensor, clip: float) -> Tensor:

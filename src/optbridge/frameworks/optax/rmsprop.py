@@ -3,6 +3,7 @@ trace | identity)`` computed by the engine's RMSprop rule in one pass."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -155,23 +156,33 @@ def rmsprop(learning_rate: float | Schedule, decay: float = 0.9, eps: float = 1e
 
     def update_fn(updates: Tree, state: tuple, params: Tree = None) -> tuple[Tree, tuple]:
         del params
+        for name, value in (("learning_rate", learning_rate), ("decay", decay), ("eps", eps)):
+            if value is None and name != "learning_rate" or isinstance(value, str):
+                # optax does arithmetic with them at the first update, and fails there
+                raise TypeError(f"optbridge.compat.optax.rmsprop: {name} must be a number, got "
+                                f"{value!r}")
         rms, sched, trace = state
         grads, unflatten = flatten(updates)
         buffers = {"square_avg": flatten(rms.nu)[0]}
         if centered:
             buffers["grad_avg"] = flatten(rms.mu)[0]
         use_trace = momentum is not None and momentum > 0
+        # optax's trace is ``u + momentum * t``: a NaN momentum makes every update NaN. The
+        # engine treats NaN as no momentum (as torch), so that outcome is written here.
+        nan_trace = momentum is not None and math.isnan(momentum)
         if use_trace:  # the engine's buffer is the negated trace (b = -t, exactly)
             buffers["momentum_buffer"] = [-t for t in flatten(trace.trace)[0]]
         lr = float(schedule(int(sched.count)) if schedule else learning_rate)
         count = safe_increment(int(rms.count)) if bias_correction else 0
-        options = {"lr": lr, "alpha": decay, "eps": eps, "momentum": momentum or 0.0,
+        options = {"lr": lr, "alpha": decay, "eps": eps, "momentum": momentum if use_trace else 0.0,
                        "centered": centered, "maximize": False, "eps_in_sqrt": eps_in_sqrt,
                        "lr_in_momentum": True, "nesterov": nesterov and use_trace,
                        "bias_correction": bias_correction}
         if bias_correction:
             options["step"] = count
         new, new_buffers = apply_rule_to_leaves(rule, grads, buffers, options)
+        if nan_trace:
+            new = [torch.full_like(u, math.nan) for u in new]
         nu = unflatten(new_buffers["square_avg"])
         count_t = torch.tensor(count, dtype=torch.int32)
         if centered:

@@ -6,6 +6,7 @@ TF1's API on torch tensors: ``apply_gradients([(grad, var), ...])``, ``compute_g
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -14,7 +15,12 @@ from torch import Tensor
 
 from optbridge.engine import RMSPROP, FlatBufferOptimizer
 
-__all__ = ["RMSPropOptimizer"]
+__all__ = ["RMSPropOptimizer", "UnimplementedError"]
+
+
+class UnimplementedError(Exception):
+    """TF's ``tf.errors.UnimplementedError``, which TF raises where it has no kernel for an
+    operation: here, casting a string hyperparameter to a float."""
 
 Number = float | Callable[[], float]
 # TF1 slot names -> engine state names
@@ -74,21 +80,30 @@ class RMSPropOptimizer:
     def __init__(self, learning_rate: Number, decay: Number = 0.9, momentum: Number = 0.0,
                  epsilon: Number = 1e-10, use_locking: bool = False, centered: bool = False,
                  name: str = "RMSProp") -> None:
+        if not name:
+            raise ValueError("Must specify the optimizer name")
         self._learning_rate, self._decay = learning_rate, decay
         self._momentum, self._epsilon = momentum, epsilon
         self._use_locking, self._centered, self._name = use_locking, centered, name
         self._engine: _Tf1RMSPropEngine | None = None
         self._known: set[int] = set()
+        self._nan_momentum: set[int] = set()  # variables whose momentum slot TF made NaN
 
     def get_name(self) -> str:
         return self._name
 
     def _hyper(self) -> dict[str, float]:
-        def value(x: Number) -> float:
-            return float(x() if callable(x) else x)
-
-        return {"lr": value(self._learning_rate), "decay": value(self._decay),
-                    "momentum": value(self._momentum), "epsilon": value(self._epsilon)}
+        """The hyperparameters of this update, refused where TF refuses them (TF validates
+        nothing when the optimizer is made, everything when it first converts them)."""
+        if not isinstance(self._use_locking, bool):
+            raise TypeError(f"Expected bool for argument 'use_locking' not {self._use_locking!r}.")
+        if not isinstance(self._name, str):
+            raise TypeError(f"Argument `name`: can only concatenate str (not "
+                            f"\"{type(self._name).__name__}\") to str")
+        return {"lr": _number("learning_rate", self._learning_rate),
+                "decay": _number("decay", self._decay),
+                "momentum": _number("momentum", self._momentum),
+                "epsilon": _number("epsilon", self._epsilon)}
 
     def compute_gradients(self, loss: Callable[[], Tensor],
                           var_list: Sequence[Tensor] | None = None,
@@ -123,9 +138,16 @@ class RMSPropOptimizer:
             raise ValueError("No gradients provided for any variable: "
                              f"{[tuple(v.shape) for _, v in pairs]}.")
         hyper = self._hyper()
+        # TF1 always runs the momentum update: with a NaN momentum every updated element and
+        # its momentum slot become NaN. The engine has no momentum for NaN (as torch), so that
+        # outcome is written here.
+        nan_momentum = math.isnan(hyper["momentum"])
+        if nan_momentum:
+            hyper["momentum"] = 0.0
         new = [v for _, v in present if id(v) not in self._known]
         if self._engine is None:
-            self._engine = _Tf1RMSPropEngine(new, dict(**hyper, centered=self._centered))
+            centered = _truth(self._centered, "centered")
+            self._engine = _Tf1RMSPropEngine(new, dict(**hyper, centered=centered))
         elif new:
             self._engine.add_param_group({"params": new})
         self._known |= {id(v) for v in new}
@@ -137,6 +159,10 @@ class RMSPropOptimizer:
             for g, v in present:
                 v.grad = torch.as_tensor(g, device=v.device, dtype=v.dtype)
             self._engine.step()
+            if nan_momentum:
+                self._nan_momentum |= {id(v) for _, v in present}
+                for _, v in present:
+                    v.fill_(math.nan)
             if global_step is not None:
                 global_step += 1
 
@@ -156,6 +182,32 @@ class RMSPropOptimizer:
         if self._engine is None or name not in _SLOTS:
             return None
         state = self._engine.state.get(var, {})
+        if name == "momentum" and id(var) in self._nan_momentum:
+            return torch.full_like(var, math.nan)
         if name == "momentum" and "momentum_buffer" not in state and "square_avg" in state:
             return torch.zeros_like(var)  # TF1 keeps a zero slot even with momentum 0
         return state.get(_SLOTS[name])
+
+
+def _number(name: str, value: Number) -> float:
+    """A hyperparameter as TF converts it to a float tensor (a callable is called first)."""
+    value = value() if callable(value) else value
+    if value is None:
+        raise ValueError(f"Argument `{name}`: Attempt to convert a value (None) with an "
+                         "unsupported type (<class 'NoneType'>) to a Tensor.")
+    if isinstance(value, str):
+        raise UnimplementedError(f"Argument `{name}`: Cast string to float is not supported")
+    try:
+        return float(value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"Argument `{name}`: cannot be converted to a float tensor "
+                         f"(got {value!r}): {error}") from None
+
+
+def _truth(value: Any, name: str) -> bool:
+    """``bool(value)`` as TF's ``if centered:`` sees it; several values are ambiguous."""
+    try:
+        return bool(value)
+    except (ValueError, RuntimeError):
+        raise ValueError(f"Argument `{name}`: The truth value of an array with more than one "
+                         "element is ambiguous. Use a.any() or a.all()") from None

@@ -84,7 +84,9 @@ class NpuFusedRMSprop(FlatBufferOptimizer):
 
     def rule_options(self, group: dict) -> dict:
         return {"lr": group["lr"], "alpha": group["alpha"], "eps": group["eps"],
-                    "weight_decay": group["weight_decay"], "momentum": group["momentum"],
+                    "weight_decay": group["weight_decay"],
+                    # torch's rule: momentum only when > 0, so NaN means none
+                    "momentum": group["momentum"] if group["momentum"] > 0 else 0.0,
                     "centered": group["centered"], "maximize": False}
 
     def step(self, closure: Any = None) -> Any:

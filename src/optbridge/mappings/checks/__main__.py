@@ -7,16 +7,38 @@ import sys
 import time
 from pathlib import Path
 
-from optbridge.mappings import MappingError, load_all
+from optbridge.mappings import MappingError, MappingFile, load_all
+from optbridge.mappings.loader import display_path
 
 from .report import check_mapping
 
 
+def folder(text: str) -> Path:
+    """An argparse type: an existing folder (a mistyped one would silently drop claims)."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder")
+    return path
+
+
+def missing_examples(items: list[MappingFile], examples: Path) -> list[str]:
+    """One line per ``[[examples]]`` entry whose script is not in ``examples``."""
+    return [
+        f"{display_path(item.path)}: examples[{i}].script: "
+        f"{display_path(examples / f'{entry.script}.py')} does not exist"
+        for item in items
+        for i, entry in enumerate(item.mapping.examples)
+        if not (examples / f"{entry.script}.py").is_file()
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m optbridge.mappings.checks")
-    parser.add_argument("mappings", nargs="?", default="docs/mappings", type=Path)
+    parser.add_argument("mappings", nargs="?", default="docs/mappings", type=folder)
     parser.add_argument("--no-recorded", dest="recorded", action="store_false",
                         help="skip the comparisons with the data recorded from the real frameworks")
+    parser.add_argument("--examples", default="examples", type=folder,
+                        help="the gallery scripts the mapping pages embed")
     parser.add_argument("--verbose", "-v", action="store_true", help="print passing claims too")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -24,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         items = load_all(args.mappings)
     except MappingError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
+        return 2
+    problems = missing_examples(items, args.examples)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
         return 2
     totals = {"pass": 0, "fail": 0, "skip": 0}
     #: The signature lines shown at the top of the pages, counted apart from the rest.
