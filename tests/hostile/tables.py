@@ -27,10 +27,10 @@ def rendered_page(item: MappingFile, language: str) -> nodes.document:
     """The body of ``item``'s page in ``language`` as the directive renders it, in a document."""
     document = new_document("<page>", get_default_settings(Parser))
 
-    def make_section(title: str) -> nodes.section:
+    def make_section(title: str, anchor: str | None = None) -> nodes.section:
         section = nodes.section()
         section += nodes.title(title, title)
-        section["names"].append(nodes.fully_normalize_name(title))
+        section["names"].append(nodes.fully_normalize_name(anchor or title))
         document.note_implicit_target(section, section)
         return section
 

@@ -18,7 +18,7 @@ from optbridge.mappings.schema import (
     MAX_SIGNATURE,
     MAX_SUMMARY,
 )
-from optbridge.sphinxext.gallery import ExampleError, ExecutedExample, example_markdown
+from optbridge.sphinxext.native import _fenced
 from optbridge.sphinxext.pages import write_pages
 
 from .tables import TABLES, copy_tables, rendered_page
@@ -135,25 +135,10 @@ def test_generated_myst_pastes_only_checked_names(tmp_path):
     assert not (tmp_path / "other" / "migration" / "pytorch").exists()
 
 
-def test_example_tab_labels_and_names_are_checked():
-    example = ExecutedExample(script="plot_x", code={"source": "a", "target": "b"}, output="",
-                              images=[])
-    good = example_markdown(example, {"source": "torch.optim.Rprop", "target": "p.Rprop"}, "more")
-    assert ":::::{tab-item} torch.optim.Rprop\n" in good
-    with pytest.raises(ExampleError, match="tab label of the target side 'p\\\\n```"):
-        example_markdown(example, {"source": "a", "target": "p\n```{raw} html"}, "more")
-    with pytest.raises(ExampleError, match="example name 'plot_x <y>' is not"):
-        example_markdown(ExecutedExample("plot_x <y>", example.code, "", []),
-                         {"source": "a", "target": "b"}, "more")
-
-
 def test_code_with_backtick_fences_stays_inside_its_fence():
     code = "x = 1\n```\n```{raw} html\n<script>alert(1)</script>\n```"
-    example = ExecutedExample(script="plot_x", code={"source": code, "target": "b"},
-                              output="````\nout", images=[])
-    text = example_markdown(example, {"source": "a", "target": "b"}, "more")
-    assert "````python\n" + code + "\n````\n" in text
-    assert "`````text\n````\nout\n`````\n" in text
+    assert _fenced("python", code) == "````python\n" + code + "\n````\n"
+    assert _fenced("text", "````\nout") == "`````text\n````\nout\n`````\n"
 
 
 # --- item 8: field length limits ---------------------------------------------------------

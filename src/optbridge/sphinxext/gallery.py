@@ -1,8 +1,8 @@
-"""The executed gallery examples, as the mapping pages embed them, and when to re-run them.
+"""The executed gallery examples: their marked sides, recorded running times, and when to
+re-run them.
 
 An example marks the code of each side with a first line ``# optbridge: source`` or
-``# optbridge: target``; the page shows those blocks in synchronized tabs, then the output and
-figures that sphinx-gallery recorded when it executed the script in this build.
+``# optbridge: target``, so a reader sees at a glance which part is which framework's code.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import hashlib
 import os
 import re
 import textwrap
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -19,28 +18,16 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
-from optbridge.mappings.schema import API_NAME, SCRIPT_NAME
-
 MARKER = re.compile(r"\A\s*# optbridge: (source|target)[ \t]*\n")
 OUTPUT_BLOCK = re.compile(
     r"\.\. rst-class:: sphx-glr-script-out\n\n \.\. code-block:: none\n\n(?P<body>(?:    .*\n|\n)+)"
 )
-IMAGE_ALT = re.compile(r"^\.\. image-sg:: /(?P<path>\S+)\n +:alt: (?P<alt>.*)$", re.MULTILINE)
 RUNNING_TIME = re.compile(r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)")
 INPUTS_STAMP = ".optbridge-inputs"
 
 
 class ExampleError(Exception):
-    """An example is missing, lacks a marked side, or was not executed by the gallery."""
-
-
-@dataclass(frozen=True)
-class ExecutedExample:
-    script: str
-    code: dict[str, str]  # "source"/"target" -> code shown in the tabs
-    output: str
-    images: list[str]  # paths relative to the Sphinx source directory
-    alts: dict[str, str]  # image path -> the alt text sphinx-gallery gave it (the figure title)
+    """An example lacks a marked side, or marks one twice."""
 
 
 def marked_code(path: Path) -> dict[str, str]:
@@ -69,25 +56,6 @@ def recorded_output(rst: Path) -> tuple[str, float]:
     timing = RUNNING_TIME.search(text)
     seconds = int(timing.group(1)) * 60 + float(timing.group(2)) if timing else 0.0
     return "\n".join(c for c in chunks if c), seconds
-
-
-def executed_example(srcdir: Path, examples_dir: Path, gallery_dir: str, script: str) -> ExecutedExample:
-    source = examples_dir / f"{script}.py"
-    if not source.exists():
-        raise ExampleError(f"example {source} does not exist")
-    rst = srcdir / gallery_dir / f"{script}.rst"
-    if not rst.exists():
-        raise ExampleError(f"example {script} was not executed by the gallery ({rst} is missing)")
-    output, _ = recorded_output(rst)
-    images = sorted((srcdir / gallery_dir / "images").glob(f"sphx_glr_{script}_[0-9][0-9][0-9].png"))
-    alts = {m.group("path"): m.group("alt").strip() for m in IMAGE_ALT.finditer(rst.read_text("utf-8"))}
-    return ExecutedExample(
-        script=script,
-        code=marked_code(source),
-        output=output,
-        images=[p.relative_to(srcdir).as_posix() for p in images],
-        alts=alts,
-    )
 
 
 def recorded_times(gallery: Path) -> dict[str, float]:
@@ -158,49 +126,6 @@ def record_gallery_inputs(root: Path) -> None:
     stamp = _stamp(root)
     if stamp.parent.exists():
         stamp.write_text(gallery_inputs(root), encoding="utf-8")
-
-
-def _fence(text: str, char: str = "`") -> str:
-    """A code fence longer than any run of ``char`` inside ``text``."""
-    longest = max((len(m) for m in re.findall(f"{re.escape(char)}+", text)), default=0)
-    return char * max(3, longest + 1)
-
-
-def example_markdown(
-    example: ExecutedExample, labels: dict[str, str], more: str,
-    downloads: tuple[str, str] = ("Python script", "Jupyter notebook"),
-) -> str:
-    """MyST for the embedded example: tabs (source | target), output, figures, downloads.
-
-    Labels (API names) and the script name are pasted into directive lines, so they must be
-    plain dotted names; code and output go in fences longer than any run of backticks in them.
-    """
-    for side, label in labels.items():
-        if not API_NAME.fullmatch(label):
-            raise ExampleError(f"tab label of the {side} side {label!r} is not a dotted name")
-    if not SCRIPT_NAME.fullmatch(example.script):
-        raise ExampleError(f"example name {example.script!r} is not plot_[a-z0-9_]+")
-    tabs = []
-    for side in ("source", "target"):
-        fence = _fence(example.code[side])
-        tabs.append(
-            f":::::{{tab-item}} {labels[side]}\n:sync: {side}\n\n"
-            f"{fence}python\n{example.code[side]}\n{fence}\n:::::\n"
-        )
-    parts = ["::::::{tab-set}\n:sync-group: mapping-side\n\n" + "\n".join(tabs) + "::::::\n"]
-    if example.output:
-        fence = _fence(example.output)
-        parts.append(f"{fence}text\n{example.output}\n{fence}\n")
-    for image in example.images:
-        alt = " ".join(example.alts.get(image, example.script).split())  # one line: an option
-        parts.append(f"```{{image}} /{image}\n:alt: {alt}\n:class: optbridge-figure\n```\n")
-    parts.append(
-        # Link texts, not file names: a 50-letter file name does not fit a phone's width.
-        f"{{download}}`{downloads[0]} </auto_examples/{example.script}.py>` · "
-        f"{{download}}`{downloads[1]} </auto_examples/{example.script}.ipynb>` · "
-        f"{{doc}}`{more} </auto_examples/{example.script}>`\n"
-    )
-    return "\n".join(parts)
 
 
 class RunningTimeAsData(SphinxTransform):

@@ -20,8 +20,6 @@ from optbridge.mappings import MappingFile
 from optbridge.mappings.vocabulary import Language
 from optbridge.native import NOT_EXECUTED, Snippet, SnippetError, for_mapping, load_record
 
-from .gallery import _fence
-
 PHRASES: dict[str, dict[Language, str]] = {
     "ran_on": {"en": "Ran on {framework} {version} ({device}, Python {python}) on {date}.",
                "zh": "在 {framework} {version} 上运行（{device}，Python {python}），{date}。"},
@@ -107,6 +105,12 @@ def install_command(room: str, record: dict[str, Any] | None) -> str:
                                f"malformed version {version!r}")
     # A local version label (torch's ``+cpu``) names a build, not a release on PyPI.
     return INSTALL[room].format_map({k: str(v).split("+")[0] for k, v in packages.items()})
+
+
+def _fence(text: str, char: str = "`") -> str:
+    """A code fence longer than any run of ``char`` inside ``text``."""
+    longest = max((len(m) for m in re.findall(f"{re.escape(char)}+", text)), default=0)
+    return char * max(3, longest + 1)
 
 
 def _fenced(language: str, text: str) -> str:
