@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import torch
+from optim_problems import errors_of_ours_fail_the_test
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.testing._internal.common_optimizers import (
@@ -658,3 +659,115 @@ def test_repr_like_torch(name, index):
     ours = repr(ours_cls(make_params(torch.float32, False), **kwargs))
     theirs = repr(torch_cls(make_params(torch.float32, False), **kwargs))
     assert ours.replace(ours_cls.__name__, name, 1) == theirs
+
+
+
+@pytest.mark.parametrize("name,index", PLAIN_CASES)
+def test_tensor_lr_matches_float_lr_and_torch(name, index):
+    """A one-element tensor lr (torch's database gives it only with capturable, on CUDA)."""
+    kwargs = kwargs_of(name, index, plain=True)
+    lr = kwargs.pop("lr", 0.01)
+    finals = []
+    for cls in classes(name):
+        for value in (lr, torch.tensor(lr)):
+            params = make_params(torch.float64, differentiable=False)
+            run(cls, {**kwargs, "lr": value}, params)
+            finals.append(params)
+    tol = tolerance(name, torch.float64)
+    ours_float, ours_tensor, torch_float, torch_tensor = finals
+    assert_same(ours_tensor, torch_tensor, tol, f"{name} {kwargs} with a tensor lr")
+    assert_same(ours_float, torch_float, tol, f"{name} {kwargs} with a float lr")
+
+
+@pytest.mark.parametrize("name,index", PLAIN_CASES)
+def test_zero_grads_step_like_torch(name, index):
+    """All-zero grads: params move only where torch's do (weight decay), state is created."""
+    kwargs = kwargs_of(name, index, plain=True)
+    finals = []
+    for cls in classes(name):
+        params = make_params(torch.float64, differentiable=False)
+        opt = cls(params, **kwargs)
+        for _ in range(3):
+            for p in params:
+                p.grad = torch.zeros_like(p)
+            opt.step()
+        finals.append((params, opt))
+    tol = tolerance(name, torch.float64)
+    assert_same(finals[0][0], finals[1][0], tol, f"{name} {kwargs} with zero grads")
+    assert_same_state(finals[0][1], finals[1][1], tol, f"{name} {kwargs} with zero grads")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_named_parameters_and_their_state_dict(name):
+    """``named_parameters()`` as params: the state dict carries ``param_names`` as torch's."""
+    saved = []
+    for cls in classes(name):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1)).double()
+        opt = cls(model.named_parameters(), lr=0.02)
+        x = torch.randn(5, 3, dtype=torch.float64)
+        for _ in range(3):
+            opt.zero_grad()
+            model(x).pow(2).sum().backward()
+            opt.step()
+        assert opt.param_groups[0]["param_names"] == ["0.weight", "0.bias", "1.weight",
+                                                      "1.bias"]
+        saved.append((opt.state_dict(), [p.detach().clone() for p in model.parameters()]))
+    (ours, ours_params), (theirs, their_params) = saved
+    assert ours["param_groups"] == theirs["param_groups"]
+    assert_same(ours_params, their_params, tolerance(name, torch.float64), name)
+
+
+@pytest.mark.parametrize("name,index", PLAIN_CASES)
+def test_state_after_a_step_has_torchs_keys_and_is_deterministic(name, index):
+    kwargs = kwargs_of(name, index, plain=True)
+    ours_cls, torch_cls = classes(name)
+    opts = [run(cls, kwargs, make_params(torch.float32, False), steps=1)
+            for cls in (ours_cls, torch_cls)]
+    ours, theirs = (o.state_dict() for o in opts)
+    for index_, state in theirs["state"].items():
+        assert ours["state"][index_].keys() == state.keys()
+        for key, value in state.items():
+            got = ours["state"][index_][key]
+            assert type(got) is type(value) and got.dtype == value.dtype, key
+            assert got.shape == value.shape and got.device == value.device, key
+    again = opts[0].state_dict()
+    assert again["param_groups"] == ours["param_groups"]
+    for index_, state in ours["state"].items():
+        for key, value in state.items():
+            assert torch.equal(again["state"][index_][key], value)
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+@pytest.mark.parametrize("name,index", PLAIN_CASES)
+def test_goes_the_right_direction(name, index, contiguous):
+    """torch's own check: 20 steps on (W x + b)^2 lower the loss (raise it with maximize)."""
+    kwargs = kwargs_of(name, index, plain=True)
+    for cls in classes(name):
+        gen = torch.Generator().manual_seed(0)
+        if contiguous:
+            weight = torch.nn.Parameter(torch.randn(10, 5, generator=gen))
+            bias = torch.nn.Parameter(torch.randn(10, generator=gen))
+        else:
+            weight = torch.nn.Parameter(torch.randn(10, 5, 2, generator=gen)[..., 0])
+            bias = torch.nn.Parameter(torch.randn(10, 2, generator=gen)[..., 0])
+        x = torch.randn(5, generator=gen)
+        opt = cls([weight, bias], **kwargs)
+
+        def closure(opt=opt, weight=weight, bias=bias, x=x):
+            opt.zero_grad()
+            loss = (weight.mv(x) + bias).pow(2).sum()
+            loss.backward()
+            return loss
+
+        start = closure().item()
+        for _ in range(20):
+            opt.step(closure)
+        end = closure().item()
+        if kwargs.get("maximize"):
+            assert end > start, f"{cls.__name__}({kwargs}) did not climb: {start} -> {end}"
+        else:
+            assert end < start, f"{cls.__name__}({kwargs}) did not descend: {start} -> {end}"
+
+
+errors_of_ours_fail_the_test(globals())

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import pytest
 import torch
+from optim_problems import errors_of_ours_fail_the_test
 
 from optbridge.optim import FusedRMSprop, FusedRprop
 
@@ -299,3 +300,6 @@ def test_zero_grad_set_to_none_leaves_no_grad_buffer_in_the_optimizer(fused_cls,
     assert held[fused_cls] <= held[torch_cls] + 1024, (
         f"{fused_cls.__name__} holds {held[fused_cls]} bytes of tensors besides the params after "
         f"zero_grad(), torch {held[torch_cls]} (all grads together: {grads_bytes} bytes)")
+
+
+errors_of_ours_fail_the_test(globals())
