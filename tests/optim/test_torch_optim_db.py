@@ -560,6 +560,7 @@ def test_zero_grad_like_torch(name, set_to_none):
         opt = run(cls, {}, params, steps=2)
         set_grads(params)
         grads = [p.grad for p in params]
+        opt.step()
         opt.zero_grad(set_to_none=set_to_none)
         for i, (p, g) in enumerate(zip(params, grads)):
             if set_to_none:
