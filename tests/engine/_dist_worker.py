@@ -70,6 +70,41 @@ def train(rank: int, world: int, mode: str, optimizer: str, impl: str) -> dict:
     return result
 
 
+def zero_steps(model, impl: str, optimizer: str, rank: int, world: int, steps: int,
+               state_dict: dict | None = None) -> ZeroRedundancyOptimizer:
+    classes, kw = OPTIMIZERS[optimizer]
+    _, x, y = make_model_and_data()
+    ddp = DistributedDataParallel(model)
+    opt = ZeroRedundancyOptimizer(ddp.parameters(), optimizer_class=classes[impl], **kw)
+    if state_dict is not None:
+        opt.load_state_dict(state_dict)
+    shard = slice(rank * 32 // world, (rank + 1) * 32 // world)
+    for _ in range(steps):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(ddp(x[shard]), y[shard]).backward()
+        opt.step()
+    return opt
+
+
+def train_zero_and_resume(rank: int, world: int, optimizer: str, saver: str,
+                          loader: str) -> dict:
+    """ZeRO: half the steps with ``saver``, its consolidated state dict loaded into a fresh
+    ZeRO wrapping ``loader`` (on a fresh model given the trained params), the other half."""
+    model = make_model_and_data()[0]
+    opt = zero_steps(model, saver, optimizer, rank, world, STEPS // 2)
+    opt.consolidate_state_dict(to=0)
+    box = [opt.state_dict() if rank == 0 else None]
+    dist.broadcast_object_list(box, src=0)  # every rank loads the whole state dict
+    resumed = make_model_and_data()[0]
+    resumed.load_state_dict(model.state_dict())
+    zero_steps(resumed, loader, optimizer, rank, world, STEPS - STEPS // 2, state_dict=box[0])
+    return {"params": [p.detach().clone() for p in resumed.parameters()]}
+
+
+ROUND_TRIPS = [(optimizer, saver, loader) for optimizer in OPTIMIZERS
+               for saver, loader in (("torch", "fused"), ("fused", "torch"))]
+
+
 def main(rank: int, world: int, port: int, out: str) -> None:
     """Run every config in one process group: one launch, a few seconds."""
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
@@ -80,6 +115,13 @@ def main(rank: int, world: int, port: int, out: str) -> None:
             results[f"{mode}-{optimizer}-{impl}"] = train(rank, world, mode, optimizer, impl)
         except Exception as err:  # noqa: BLE001 - reported by the test, per config
             results[f"{mode}-{optimizer}-{impl}"] = f"{type(err).__name__}: {err}"
+        dist.barrier()
+    for optimizer, saver, loader in ROUND_TRIPS:
+        key = f"zero-resume-{optimizer}-{saver}-to-{loader}"
+        try:
+            results[key] = train_zero_and_resume(rank, world, optimizer, saver, loader)
+        except Exception as err:  # noqa: BLE001 - reported by the test, per config
+            results[key] = f"{type(err).__name__}: {err}"
         dist.barrier()
     torch.save(results, out)
     dist.destroy_process_group()

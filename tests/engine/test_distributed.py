@@ -73,3 +73,17 @@ def test_two_ranks_match_torch_optim_under_the_same_wrapping(rank_results, mode,
             for key, value in state.items():
                 torch.testing.assert_close(got[index][key], value, **TOL[optimizer],
                                            msg=f"state[{index}][{key!r}]")
+
+
+@needs_gloo
+@pytest.mark.parametrize("saver,loader", [("torch", "fused"), ("fused", "torch")])
+@pytest.mark.parametrize("optimizer", ["rmsprop", "rprop"])
+def test_zero_state_dict_round_trip_with_torch(rank_results, optimizer, saver, loader):
+    """A ZeRO state dict consolidated from one implementation and loaded into the other
+    continues exactly like torch.optim without the interruption."""
+    uninterrupted = result_of(rank_results, f"zero-{optimizer}-torch")
+    resumed = result_of(rank_results, f"zero-resume-{optimizer}-{saver}-to-{loader}")
+    for rank, (got, want) in enumerate(zip(resumed, uninterrupted)):
+        for i, (a, b) in enumerate(zip(got["params"], want["params"], strict=True)):
+            torch.testing.assert_close(a, b, **TOL[optimizer],
+                                       msg=lambda m, i=i, r=rank: f"rank {r}, param {i}: {m}")
