@@ -138,7 +138,8 @@ def checkpointed(rank: int, world: int, optimizer: str, saver: str, loader: str,
 CHECKPOINTS = {"rmsprop": [("torch", "torch"), ("fused", "fused"), ("torch", "fused"),
                            ("fused", "torch")],
                "rprop": [("fused", "fused")]}
-PLAIN = {"rmsprop": ["torch", "torch-local", "fused"], "rprop": ["torch-local", "fused"]}
+PLAIN = {"rmsprop": ["torch", "torch-local", "fused"],
+         "rprop": ["torch", "torch-local", "fused"]}  # rprop-torch records torch's error
 
 
 def configs(tmp: Path):

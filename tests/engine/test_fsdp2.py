@@ -46,6 +46,14 @@ def assert_matches(got: dict, want: dict, tol: dict, what: str) -> None:
                                        msg=lambda m, n=name, k=key: f"{what}: {n}[{k!r}]: {m}")
 
 
+def test_torch_rprop_cannot_step_dtensors(rank_results):
+    """Why Rprop's reference steps the local shards: torch 2.13's own Rprop fails on DTensors
+    (its for-loop masks the grad with ``index_put_``, which has no sharding strategy)."""
+    for rank, result in enumerate(r["plain-rprop-torch"] for r in rank_results):
+        assert isinstance(result, str), f"torch.optim.Rprop stepped DTensors on rank {rank}"
+        assert result.startswith("RuntimeError: aten.index_put_.default"), result
+
+
 def test_local_shard_reference_is_torch_on_dtensors(rank_results):
     """torch.optim.RMSprop on the DTensors and on their local shards agree exactly: the local
     reference (the only one torch's Rprop allows) is a faithful one."""
