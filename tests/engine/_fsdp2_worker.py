@@ -110,7 +110,9 @@ def plain(rank: int, world: int, optimizer: str, impl: str) -> dict:
     model, x, y = make_sharded_model()
     opt = make_optimizer(impl, optimizer, model)
     train_steps(model, opt, x, y, rank, world, STEPS)
-    return {"params": full_params(model), "state": local_state(model, opt)}
+    states = opt.local_state() if isinstance(opt, LocalShards) else opt.state.values()
+    return {"params": full_params(model), "state": local_state(model, opt),
+            "state_types": sorted({(k, type(v).__name__) for s in states for k, v in s.items()})}
 
 
 def checkpointed(rank: int, world: int, optimizer: str, saver: str, loader: str,

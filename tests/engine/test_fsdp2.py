@@ -72,6 +72,10 @@ def test_fully_shard_matches_torch_optim(rank_results, optimizer):
     ours = result_of(rank_results, f"plain-{optimizer}-fused")
     for rank, (got, want) in enumerate(zip(ours, theirs)):
         assert_matches(got, want, TOL[optimizer], f"{optimizer} rank {rank}")
+    # the state is sharded like the params, as torch.optim's is: DTensors (step aside)
+    torch_types = dict(result_of(rank_results, "plain-rmsprop-torch")[0]["state_types"])
+    for key, kind in ours[0]["state_types"]:
+        assert kind == torch_types["step"] if key == "step" else kind == "DTensor", (key, kind)
 
 
 CHECKPOINTS = [("rmsprop", "torch", "torch"), ("rmsprop", "fused", "fused"),
