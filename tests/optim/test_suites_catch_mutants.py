@@ -2,9 +2,9 @@
 
 Every mutant is ``torch.optim.RMSprop``/``Rprop`` with one defect of the kind the suites
 guard against (a replaced grad, a relayout, a kept grad buffer, a wrong message, a skipped
-hook...). Each case runs a test of test_user_owned_tensors.py or test_torch_optim_db.py with
-torch's own class in our place (it must pass: the test is sound) and with the mutant (it must
-fail with an AssertionError).
+hook...). Each case runs a test of test_user_owned_tensors.py, test_torch_optim_db.py or
+test_torch_optim_renewed.py with torch's own class in our place (it must pass: the test is
+sound) and with the mutant (it must fail with an AssertionError).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from collections import defaultdict
 
 import pytest
 import test_torch_optim_db as db
+import test_torch_optim_renewed as renewed
 import test_user_owned_tensors as owned
 import torch
+import torch_db
 
 RMSprop, Rprop = torch.optim.RMSprop, torch.optim.Rprop
 
@@ -174,7 +176,7 @@ def test_transposed_param_check_catches_strides_ignored():
 
 
 def case(name: str, desc: str, plain: bool = True) -> tuple[str, int]:
-    inputs = db.INFOS[name].optim_inputs_func("cpu") if plain else db.optim_inputs(name)
+    inputs = torch_db.INFOS[name].optim_inputs_func("cpu") if plain else torch_db.optim_inputs(name)
     return name, [i.desc for i in inputs].index(desc)
 
 
@@ -187,47 +189,47 @@ DB = [
     ("flags", lambda: db.test_flags_accepted_or_refused_like_torch(*MOMENTUM, {"fused": True}),
      accepts_fused),
     ("errors", lambda: db.test_error_input_raises_like_torch(
-        "RMSprop", [e.optimizer_error_input.desc for e in db.INFOS["RMSprop"]
+        "RMSprop", [e.optimizer_error_input.desc for e in torch_db.INFOS["RMSprop"]
                     .optim_error_inputs_func("cpu", torch.float32)].index(
             "Tensor lr must be 1-element"), torch.float32), own_messages),
-    ("post-hook flag", lambda: db.test_load_state_dict_post_hook_may_store_a_flag_in_state(
+    ("post-hook flag", lambda: renewed.test_load_state_dict_post_hook_may_store_a_flag_in_state(
         *case("RMSprop", "default", plain=False)), drops_flags_on_load),
-    ("round trip", lambda: db.test_state_dict_round_trip_with_torch(*MOMENTUM, "torch_to_ours"),
+    ("round trip", lambda: renewed.test_state_dict_round_trip_with_torch(*MOMENTUM, "torch_to_ours"),
      scaled_lr_step),
-    ("group added", lambda: db.test_param_group_added_later(*MOMENTUM), scaled_lr_step),
-    ("closure", lambda: db.test_closure_is_called_once_and_its_loss_returned("RMSprop"),
+    ("group added", lambda: renewed.test_param_group_added_later(*MOMENTUM), scaled_lr_step),
+    ("closure", lambda: renewed.test_closure_is_called_once_and_its_loss_returned("RMSprop"),
      scaled_lr_step),
-    ("schedulers", lambda: db.test_lr_schedulers_of_the_database("Rprop"), scaled_lr_step),
-    ("no grads", lambda: db.test_step_without_grads_changes_nothing(*MOMENTUM),
+    ("schedulers", lambda: renewed.test_lr_schedulers_of_the_database("Rprop"), scaled_lr_step),
+    ("no grads", lambda: renewed.test_step_without_grads_changes_nothing(*MOMENTUM),
      touches_state_without_grads),
-    ("zero_grad", lambda: db.test_zero_grad_like_torch("RMSprop", False),
+    ("zero_grad", lambda: renewed.test_zero_grad_like_torch("RMSprop", False),
      lambda base: after_step(base, "Mutant", replace_grads)),
-    ("deepcopy", lambda: db.test_copied_optimizer_continues_like_torch("RMSprop", "deepcopy"),
+    ("deepcopy", lambda: renewed.test_copied_optimizer_continues_like_torch("RMSprop", "deepcopy"),
      loses_state_when_copied),
-    ("pickle", lambda: db.test_copied_optimizer_continues_like_torch("Rprop", "pickle"),
+    ("pickle", lambda: renewed.test_copied_optimizer_continues_like_torch("Rprop", "pickle"),
      loses_state_when_copied),
-    ("maximize", lambda: db.test_maximize_climbs_like_torch("RMSprop"), scaled_lr_step),
-    ("step hooks", lambda: db.test_step_hooks_like_torch("RMSprop"), no_hooks),
-    ("mixed dtypes", lambda: db.test_mixed_dtypes_in_one_group("Rprop"), scaled_lr_step),
-    ("repr", lambda: db.test_repr_like_torch(*MOMENTUM), other_repr),
+    ("maximize", lambda: renewed.test_maximize_climbs_like_torch("RMSprop"), scaled_lr_step),
+    ("step hooks", lambda: renewed.test_step_hooks_like_torch("RMSprop"), no_hooks),
+    ("mixed dtypes", lambda: renewed.test_mixed_dtypes_in_one_group("Rprop"), scaled_lr_step),
+    ("repr", lambda: renewed.test_repr_like_torch(*MOMENTUM), other_repr),
     ("tensor lr", lambda: db.test_tensor_lr_matches_float_lr_and_torch(*MOMENTUM),
      scaled_lr_step),
     ("zero grads", lambda: db.test_zero_grads_step_like_torch(*MOMENTUM), scaled_lr_step),
-    ("named params", lambda: db.test_named_parameters_and_their_state_dict("RMSprop"),
+    ("named params", lambda: renewed.test_named_parameters_and_their_state_dict("RMSprop"),
      scaled_lr_step),
     ("state keys", lambda: db.test_state_after_a_step_has_torchs_keys_and_is_deterministic(
         *MOMENTUM), python_step_counts),
-    ("old state dict", lambda: db.test_loads_a_state_dict_from_before_the_newer_flags(
+    ("old state dict", lambda: renewed.test_loads_a_state_dict_from_before_the_newer_flags(
         "RMSprop"), scaled_lr_step),
 ]
 
 
 @pytest.mark.parametrize("run,make_mutant", [pytest.param(r, m, id=i) for i, r, m in DB])
 def test_optim_db_checks_catch_their_mutant(monkeypatch, run, make_mutant):
-    for name in db.OURS:
-        monkeypatch.setitem(db.OURS, name, db.INFOS[name].optim_cls)
+    for name in torch_db.OURS:
+        monkeypatch.setitem(torch_db.OURS, name, torch_db.INFOS[name].optim_cls)
     run()  # torch's own class in our place passes
-    for name in db.OURS:
-        monkeypatch.setitem(db.OURS, name, make_mutant(db.INFOS[name].optim_cls))
+    for name in torch_db.OURS:
+        monkeypatch.setitem(torch_db.OURS, name, make_mutant(torch_db.INFOS[name].optim_cls))
     with pytest.raises(AssertionError):
         run()
