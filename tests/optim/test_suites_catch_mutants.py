@@ -156,8 +156,10 @@ OWNED = [
     (owned.test_overlapping_views_match_torch, (RMS_KW,), relayout),
     (owned.test_state_dict_taken_before_first_step_stays_live, (RMS_KW,), relayout),
     (owned.test_zero_grad_set_to_none_frees_every_grad, (RMS_KW,), keep_grads),
-    (owned.test_zero_grad_set_to_none_leaves_no_grad_buffer_in_the_optimizer, (RMS_KW,),
-     keep_grads),
+    (owned.test_zero_grad_leaves_no_grad_buffer_in_the_optimizer, (RMS_KW, True), keep_grads),
+    (owned.test_zero_grad_leaves_no_grad_buffer_in_the_optimizer, (RMS_KW, False),
+     lambda opt: setattr(opt, "kept", [p.grad.clone() for p in params_of(opt)])),
+    (owned.test_param_data_replaced_by_a_new_tensor, (RMS_KW,), relayout),
 ]
 
 
