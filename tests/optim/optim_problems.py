@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
-import os
 import traceback
 from pathlib import Path
 
 import torch
+
+import optbridge
+
+OPTBRIDGE_DIR = Path(optbridge.__file__).resolve().parent
 
 
 def make_params(dtypes: list[torch.dtype], seed: int = 0) -> list[torch.nn.Parameter]:
@@ -54,7 +57,7 @@ def _reraise_ours(test):
             raise
         except Exception as err:
             frames = [f for f in traceback.extract_tb(err.__traceback__)
-                      if f"{os.sep}optbridge{os.sep}" in f.filename]
+                      if Path(f.filename).resolve().is_relative_to(OPTBRIDGE_DIR)]
             if not frames:
                 raise
             where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}"
