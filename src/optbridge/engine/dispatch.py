@@ -35,10 +35,11 @@ def run_torch_ops(rule: Rule, param: Tensor, grad: Tensor, state: dict[str, Tens
                   options: Any, step: Tensor | None = None, *, chunked: bool = True) -> str:
     """The rule's own torch ops on one tensor, in cache-sized slices when that is exact.
 
-    ``step`` (the count after this step) is passed to rules whose options ask for it.
+    ``step`` (a param's count after this step) replaces the options' own ``step`` for rules
+    whose options ask for it (``bias_correction``).
     """
     kwargs = as_kwargs(options)
-    if getattr(options, "bias_correction", False):
+    if step is not None and getattr(options, "bias_correction", False):
         kwargs["step"] = step
     n = param.numel()
     sliceable = (chunked and param.device.type == "cpu" and n > CPU_CHUNK_ELEMENTS

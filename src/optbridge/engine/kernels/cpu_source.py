@@ -19,7 +19,6 @@ float32 and rounded once on store, as torch's fused optimizers do.
 CPU_KERNEL_SOURCE = r"""
 #include <torch/extension.h>
 #include <c10/util/BFloat16.h>
-#include <c10/util/Half.h>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -103,51 +102,76 @@ inline void rms_after_sqrt(S* __restrict w, S* __restrict b, int64_t i, T gi, T 
   w[i] = static_cast<S>(wi);
 }
 
+template <typename T>
+struct RmsScalars {
+  T sgn, lr, neg_lr, alpha, one_m_alpha, eps, wd, mom;
+  bool lerp_low;
+};
+
+// The loops take their buffers as __restrict parameters: with that promise the compiler
+// vectorizes them (a lambda capturing the pointers loses it and falls back to scalar code).
+template <typename S, typename T, int WD, bool CENTERED, int MOM, bool EPS_IN_SQRT>
+void rms_fused(S* __restrict w, const S* __restrict g, S* __restrict v, S* __restrict ga,
+               S* __restrict b, int64_t lo, int64_t hi, const RmsScalars<T>& k) {
+  const T sgn = k.sgn, lr = k.lr, neg_lr = k.neg_lr, alpha = k.alpha,
+          one_m_alpha = k.one_m_alpha, eps = k.eps, wd = k.wd, mom = k.mom;
+  const bool lerp_low = k.lerp_low;
+  for (int64_t i = lo; i < hi; ++i) {
+    T gi;
+    T d = rms_before_sqrt<S, T, WD, CENTERED, EPS_IN_SQRT>(w, g, v, ga, i, sgn, lr, alpha,
+                                                          one_m_alpha, eps, wd, lerp_low, gi);
+    rms_after_sqrt<S, T, MOM, EPS_IN_SQRT>(w, b, i, gi, std::sqrt(d), lr, neg_lr, eps, mom);
+  }
+}
+
+// torch's own sqrt (MKL VML) on L1-sized blocks: still one pass over main memory.
+template <typename S, typename T, int WD, bool CENTERED, int MOM, bool EPS_IN_SQRT>
+void rms_blocked(S* __restrict w, const S* __restrict g, S* __restrict v, S* __restrict ga,
+                 S* __restrict b, int64_t lo, int64_t hi, const RmsScalars<T>& k,
+                 SqrtFn<T> vsqrt) {
+  T tmp[kBlock];
+  T gs[kBlock];
+  for (int64_t start = lo; start < hi; start += kBlock) {
+    const int64_t m = (hi - start) < kBlock ? (hi - start) : kBlock;
+    for (int64_t j = 0; j < m; ++j)
+      tmp[j] = rms_before_sqrt<S, T, WD, CENTERED, EPS_IN_SQRT>(
+          w, g, v, ga, start + j, k.sgn, k.lr, k.alpha, k.one_m_alpha, k.eps, k.wd, k.lerp_low,
+          gs[j]);
+    vsqrt((int)m, tmp, tmp);
+    for (int64_t j = 0; j < m; ++j)
+      rms_after_sqrt<S, T, MOM, EPS_IN_SQRT>(w, b, start + j, gs[j], tmp[j], k.lr, k.neg_lr,
+                                             k.eps, k.mom);
+  }
+}
+
 template <typename S, typename T, int WD, bool CENTERED, int MOM, bool EPS_IN_SQRT>
 void rmsprop_tensor(const Item& it, const RmsArgs& a, int nthreads) {
-  S* __restrict w = static_cast<S*>(it.w);
-  const S* __restrict g = static_cast<const S*>(it.g);
-  S* __restrict v = static_cast<S*>(it.b[0]);
-  S* __restrict ga = static_cast<S*>(it.b[1]);
-  S* __restrict b = static_cast<S*>(it.b[2]);
+  S* w = static_cast<S*>(it.w);
+  const S* g = static_cast<const S*>(it.g);
+  S* v = static_cast<S*>(it.b[0]);
+  S* ga = static_cast<S*>(it.b[1]);
+  S* b = static_cast<S*>(it.b[2]);
   const int64_t n = it.n;
   // Scalars are rounded to the compute type once, as torch's CPU kernels do.
-  const T sgn = a.maximize ? (T)-1 : (T)1, lr = (T)a.lr, neg_lr = (T)(-a.lr),
-          alpha = (T)a.alpha, one_m_alpha = (T)(1.0 - a.alpha), eps = (T)a.eps, wd = (T)a.wd,
-          mom = (T)a.mom;
-  const bool lerp_low = std::fabs(one_m_alpha) < (T)0.5;
+  RmsScalars<T> k{a.maximize ? (T)-1 : (T)1, (T)a.lr, (T)(-a.lr), (T)a.alpha,
+                  (T)(1.0 - a.alpha), (T)a.eps, (T)a.wd, (T)a.mom, false};
+  k.lerp_low = std::fabs(k.one_m_alpha) < (T)0.5;
   const int nt = n >= kParallelMin ? nthreads : 1;
   SqrtFn<T> vsqrt = reinterpret_cast<SqrtFn<T>>(
       std::is_same<T, double>::value ? a.sqrt_f64 : a.sqrt_f32);
-  if (vsqrt == nullptr) {
-    // IEEE sqrt: one fused loop, each element read and written once.
-    const int64_t nchunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
-    for (int64_t c = 0; c < nchunks; ++c) {
-      const int64_t end = (c + 1) * kChunk < n ? (c + 1) * kChunk : n;
-      for (int64_t i = c * kChunk; i < end; ++i) {
-        T gi;
-        T d = rms_before_sqrt<S, T, WD, CENTERED, EPS_IN_SQRT>(w, g, v, ga, i, sgn, lr, alpha,
-                                                              one_m_alpha, eps, wd, lerp_low, gi);
-        rms_after_sqrt<S, T, MOM, EPS_IN_SQRT>(w, b, i, gi, std::sqrt(d), lr, neg_lr, eps, mom);
-      }
-    }
+  // A small tensor runs on the calling thread: even a one-thread OpenMP region costs
+  // microseconds, which 2,000 small tensors would pay 2,000 times.
+  if (nt <= 1) {
+    if (vsqrt == nullptr) rms_fused<S, T, WD, CENTERED, MOM, EPS_IN_SQRT>(w, g, v, ga, b, 0, n, k);
+    else rms_blocked<S, T, WD, CENTERED, MOM, EPS_IN_SQRT>(w, g, v, ga, b, 0, n, k, vsqrt);
     return;
   }
-  // torch's own sqrt (MKL VML) on L1-sized blocks: still one pass over main memory.
-  const int64_t nblocks = (n + kBlock - 1) / kBlock;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, kChunk / kBlock) if (nt > 1)
-  for (int64_t blk = 0; blk < nblocks; ++blk) {
-    T tmp[kBlock];
-    T gs[kBlock];
-    const int64_t lo = blk * kBlock;
-    const int64_t m = (n - lo) < kBlock ? (n - lo) : kBlock;
-    for (int64_t j = 0; j < m; ++j)
-      tmp[j] = rms_before_sqrt<S, T, WD, CENTERED, EPS_IN_SQRT>(
-          w, g, v, ga, lo + j, sgn, lr, alpha, one_m_alpha, eps, wd, lerp_low, gs[j]);
-    vsqrt((int)m, tmp, tmp);
-    for (int64_t j = 0; j < m; ++j)
-      rms_after_sqrt<S, T, MOM, EPS_IN_SQRT>(w, b, lo + j, gs[j], tmp[j], lr, neg_lr, eps, mom);
+  const int64_t nchunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+  for (int64_t c = 0; c < nchunks; ++c) {
+    const int64_t lo = c * kChunk, hi = (c + 1) * kChunk < n ? (c + 1) * kChunk : n;
+    if (vsqrt == nullptr) rms_fused<S, T, WD, CENTERED, MOM, EPS_IN_SQRT>(w, g, v, ga, b, lo, hi, k);
+    else rms_blocked<S, T, WD, CENTERED, MOM, EPS_IN_SQRT>(w, g, v, ga, b, lo, hi, k, vsqrt);
   }
 }
 
@@ -202,36 +226,51 @@ inline T rnd(T x) {
   return static_cast<T>(static_cast<S>(x));
 }
 
+template <typename T>
+struct RpropScalars {
+  T sgn, etaminus, etaplus, lo, hi, wd;
+};
+
+template <typename S, typename T, bool WD>
+void rprop_range(S* __restrict w, const S* __restrict g, S* __restrict prev,
+                 S* __restrict step_size, int64_t lo_i, int64_t hi_i, const RpropScalars<T>& k) {
+  const T sgn = k.sgn, etaminus = k.etaminus, etaplus = k.etaplus, lo = k.lo, hi = k.hi,
+          wd = k.wd;
+  for (int64_t i = lo_i; i < hi_i; ++i) {
+    T wi = static_cast<T>(w[i]);
+    T gi = static_cast<T>(g[i]) * sgn;
+    if (WD) gi = rnd<S>(std::fma(wi, wd, gi));
+    // torch: s = sign(g * prev) (NaN -> 0), then s>0 -> etaplus, s<0 -> etaminus, 0 -> 1
+    T s = sign_of(rnd<S>(gi * static_cast<T>(prev[i])));
+    T f = s > 0 ? etaplus : (s < 0 ? etaminus : (T)1);
+    T ss = rnd<S>(clamp_nan(rnd<S>(static_cast<T>(step_size[i]) * f), lo, hi));
+    step_size[i] = static_cast<S>(ss);
+    T gz = (f == etaminus) ? (T)0 : gi;
+    w[i] = static_cast<S>(wi + ((T)-1 * sign_of(gz)) * ss);
+    prev[i] = static_cast<S>(gz);
+  }
+}
+
 template <typename S, typename T, bool WD>
 void rprop_tensor(const Item& it, const RpropArgs& a, int nthreads) {
-  S* __restrict w = static_cast<S*>(it.w);
-  const S* __restrict g = static_cast<const S*>(it.g);
-  S* __restrict prev = static_cast<S*>(it.b[0]);
-  S* __restrict step_size = static_cast<S*>(it.b[1]);
+  S* w = static_cast<S*>(it.w);
+  const S* g = static_cast<const S*>(it.g);
+  S* prev = static_cast<S*>(it.b[0]);
+  S* step_size = static_cast<S*>(it.b[1]);
   const int64_t n = it.n;
   // torch rounds these scalars to the tensor dtype (index_put, clamp, eq)
-  const T sgn = a.maximize ? (T)-1 : (T)1, etaminus = rnd<S>((T)a.etaminus),
-          etaplus = rnd<S>((T)a.etaplus), lo = rnd<S>((T)a.lo), hi = rnd<S>((T)a.hi),
-          wd = (T)a.wd;
+  const RpropScalars<T> k{a.maximize ? (T)-1 : (T)1, rnd<S>((T)a.etaminus),
+                          rnd<S>((T)a.etaplus), rnd<S>((T)a.lo), rnd<S>((T)a.hi), (T)a.wd};
   const int nt = n >= kParallelMin ? nthreads : 1;
-  const int64_t nchunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
-  for (int64_t c = 0; c < nchunks; ++c) {
-    const int64_t end = (c + 1) * kChunk < n ? (c + 1) * kChunk : n;
-    for (int64_t i = c * kChunk; i < end; ++i) {
-      T wi = static_cast<T>(w[i]);
-      T gi = static_cast<T>(g[i]) * sgn;
-      if (WD) gi = rnd<S>(std::fma(wi, wd, gi));
-      // torch: s = sign(g * prev) (NaN -> 0), then s>0 -> etaplus, s<0 -> etaminus, 0 -> 1
-      T s = sign_of(rnd<S>(gi * static_cast<T>(prev[i])));
-      T f = s > 0 ? etaplus : (s < 0 ? etaminus : (T)1);
-      T ss = rnd<S>(clamp_nan(rnd<S>(static_cast<T>(step_size[i]) * f), lo, hi));
-      step_size[i] = static_cast<S>(ss);
-      T gz = (f == etaminus) ? (T)0 : gi;
-      w[i] = static_cast<S>(wi + ((T)-1 * sign_of(gz)) * ss);
-      prev[i] = static_cast<S>(gz);
-    }
+  if (nt <= 1) {  // on the calling thread: see rmsprop_tensor
+    rprop_range<S, T, WD>(w, g, prev, step_size, 0, n, k);
+    return;
   }
+  const int64_t nchunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+  for (int64_t c = 0; c < nchunks; ++c)
+    rprop_range<S, T, WD>(w, g, prev, step_size, c * kChunk,
+                          (c + 1) * kChunk < n ? (c + 1) * kChunk : n, k);
 }
 
 using RpropFn = void (*)(const Item&, const RpropArgs&, int);
@@ -260,20 +299,22 @@ bool same_layout(const at::Tensor& t, const at::Tensor& p) {
          t.strides() == p.strides();
 }
 
-// Fills `item` when p, g, buffers and step are fit for the kernel.
-bool make_item(const at::Tensor& p, const at::Tensor& g, const at::Tensor* bufs, int nbufs,
-               const at::Tensor& step, Item& item) {
+// Fills `item` when p, g, buffers and step are fit for the kernel. Tensors are passed by
+// pointer: copying an at::Tensor that a Python object owns costs a round trip to the
+// interpreter (its refcount), which 2,000 small tensors would pay thousands of times.
+bool make_item(const at::Tensor& p, const at::Tensor& g, const at::Tensor* const* bufs,
+               int nbufs, const at::Tensor* step, Item& item) {
   if (!plain_cpu(p) || !kernel_dtype(p.scalar_type()) || !p.is_non_overlapping_and_dense())
     return false;
   if (!same_layout(g, p)) return false;
   for (int k = 0; k < nbufs; ++k)
-    if (bufs[k].defined() && !same_layout(bufs[k], p)) return false;
-  if (step.defined()) {
-    if (!plain_cpu(step) || step.numel() != 1 ||
-        (step.scalar_type() != at::kFloat && step.scalar_type() != at::kDouble))
+    if (bufs[k] != nullptr && !same_layout(*bufs[k], p)) return false;
+  if (step != nullptr) {
+    if (!plain_cpu(*step) || step->numel() != 1 ||
+        (step->scalar_type() != at::kFloat && step->scalar_type() != at::kDouble))
       return false;
-    item.step = step.data_ptr();
-    item.step_double = step.scalar_type() == at::kDouble;
+    item.step = step->data_ptr();
+    item.step_double = step->scalar_type() == at::kDouble;
   } else {
     item.step = nullptr;
     item.step_double = false;
@@ -281,14 +322,15 @@ bool make_item(const at::Tensor& p, const at::Tensor& g, const at::Tensor* bufs,
   item.w = p.data_ptr();
   item.g = g.data_ptr();
   for (int k = 0; k < kMaxBuffers; ++k)
-    item.b[k] = k < nbufs && bufs[k].defined() ? bufs[k].data_ptr() : nullptr;
+    item.b[k] = k < nbufs && bufs[k] != nullptr ? bufs[k]->data_ptr() : nullptr;
   item.n = p.numel();
   item.dtype = p.scalar_type();
   return true;
 }
 
-PyObject* tensor_or_null(PyObject* obj) {
-  return (obj != nullptr && THPVariable_Check(obj)) ? obj : nullptr;
+// The tensor a Python object holds (owned by that object), or null for anything else.
+const at::Tensor* tensor_in(PyObject* obj) {
+  return (obj != nullptr && THPVariable_Check(obj)) ? &THPVariable_Unpack(obj) : nullptr;
 }
 
 // Look up optimizer.state[p] without calling Tensor.__hash__ (a Python function): a
@@ -313,18 +355,23 @@ struct Gathered {
 Gathered gather_group(py::list params, py::dict state, py::tuple names, py::object step_name) {
   Gathered out;
   const Py_ssize_t count = PyList_GET_SIZE(params.ptr());
-  const int nbufs = (int)names.size();
+  const int nbufs = (int)PyTuple_GET_SIZE(names.ptr());
   TORCH_CHECK(nbufs <= kMaxBuffers, "too many state buffers");
+  PyObject* keys[kMaxBuffers];
+  for (int k = 0; k < nbufs; ++k) {
+    keys[k] = PyTuple_GET_ITEM(names.ptr(), k);
+    if (keys[k] == Py_None) keys[k] = nullptr;
+  }
   out.items.reserve(count);
-  at::Tensor bufs[kMaxBuffers];
+  const at::Tensor* bufs[kMaxBuffers];
   for (Py_ssize_t i = 0; i < count; ++i) {
     PyObject* obj = PyList_GET_ITEM(params.ptr(), i);
-    if (!THPVariable_Check(obj)) {
+    const at::Tensor* p = tensor_in(obj);
+    if (p == nullptr) {
       out.leftover.push_back(i);
       continue;
     }
-    const at::Tensor& p = THPVariable_Unpack(obj);
-    const at::Tensor& g = p.grad();
+    const at::Tensor& g = p->grad();
     if (!g.defined()) continue;  // no grad: no update, as torch
     if (g.layout() != at::kStrided) out.sparse = true;
     PyObject* st = state_of(state.ptr(), obj);
@@ -334,17 +381,15 @@ Gathered gather_group(py::list params, py::dict state, py::tuple names, py::obje
     }
     bool ok = true;
     for (int k = 0; k < nbufs && ok; ++k) {
-      if (names[k].is_none()) {
-        bufs[k] = at::Tensor();
-        continue;
+      bufs[k] = nullptr;
+      if (keys[k] != nullptr) {
+        bufs[k] = tensor_in(PyDict_GetItem(st, keys[k]));
+        ok = bufs[k] != nullptr;
       }
-      PyObject* t = tensor_or_null(PyDict_GetItem(st, names[k].ptr()));
-      if (t == nullptr) ok = false;
-      else bufs[k] = THPVariable_Unpack(t);
     }
-    PyObject* s = ok ? tensor_or_null(PyDict_GetItem(st, step_name.ptr())) : nullptr;
+    const at::Tensor* step = ok ? tensor_in(PyDict_GetItem(st, step_name.ptr())) : nullptr;
     Item item;
-    if (s == nullptr || !make_item(p, g, bufs, nbufs, THPVariable_Unpack(s), item)) {
+    if (step == nullptr || !make_item(*p, g, bufs, nbufs, step, item)) {
       out.leftover.push_back(i);
       continue;
     }
@@ -353,22 +398,44 @@ Gathered gather_group(py::list params, py::dict state, py::tuple names, py::obje
   return out;
 }
 
+// `buffers`: one list per kernel slot (None for an unused slot); `steps`: a list or None.
 Gathered gather_lists(py::list params, py::list grads, py::list buffers, py::object steps) {
   Gathered out;
-  const int64_t count = (int64_t)params.size();
-  const int nbufs = (int)buffers.size();
+  const Py_ssize_t count = PyList_GET_SIZE(params.ptr());
+  const int nbufs = (int)PyList_GET_SIZE(buffers.ptr());
   TORCH_CHECK(nbufs <= kMaxBuffers, "too many state buffers");
-  at::Tensor bufs[kMaxBuffers];
-  const bool with_steps = !steps.is_none();
-  for (int64_t i = 0; i < count; ++i) {
-    at::Tensor p = params[i].cast<at::Tensor>();
-    at::Tensor g = grads[i].cast<at::Tensor>();
-    for (int k = 0; k < nbufs; ++k)
-      bufs[k] = buffers[k].is_none() ? at::Tensor()
-                                     : buffers[k].cast<py::list>()[i].cast<at::Tensor>();
-    at::Tensor step = with_steps ? steps.cast<py::list>()[i].cast<at::Tensor>() : at::Tensor();
+  TORCH_CHECK(PyList_GET_SIZE(grads.ptr()) == count, "params and grads differ in length");
+  PyObject* lists[kMaxBuffers];
+  for (int k = 0; k < nbufs; ++k) {
+    lists[k] = PyList_GET_ITEM(buffers.ptr(), k);
+    if (lists[k] == Py_None) lists[k] = nullptr;
+    else TORCH_CHECK(PyList_Check(lists[k]) && PyList_GET_SIZE(lists[k]) == count,
+                     "each state buffer must be a list as long as params");
+  }
+  PyObject* step_list = steps.is_none() ? nullptr : steps.ptr();
+  TORCH_CHECK(step_list == nullptr || (PyList_Check(step_list) &&
+                                       PyList_GET_SIZE(step_list) == count),
+              "steps must be None or a list as long as params");
+  out.items.reserve(count);
+  const at::Tensor* bufs[kMaxBuffers];
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    const at::Tensor* p = tensor_in(PyList_GET_ITEM(params.ptr(), i));
+    const at::Tensor* g = tensor_in(PyList_GET_ITEM(grads.ptr(), i));
+    bool ok = p != nullptr && g != nullptr;
+    for (int k = 0; k < nbufs && ok; ++k) {
+      bufs[k] = nullptr;
+      if (lists[k] != nullptr) {
+        bufs[k] = tensor_in(PyList_GET_ITEM(lists[k], i));
+        ok = bufs[k] != nullptr;
+      }
+    }
+    const at::Tensor* step = nullptr;
+    if (ok && step_list != nullptr) {
+      step = tensor_in(PyList_GET_ITEM(step_list, i));
+      ok = step != nullptr;
+    }
     Item item;
-    if (make_item(p, g, bufs, nbufs, step, item)) out.items.push_back(item);
+    if (ok && make_item(*p, *g, bufs, nbufs, step, item)) out.items.push_back(item);
     else out.leftover.push_back(i);
   }
   return out;
@@ -382,7 +449,7 @@ void bump_step(const Item& it) {
 
 void run_rmsprop(const std::vector<Item>& items, const RmsArgs& a, int nthreads) {
   const RmsFn f32 = pick_rms<float, float>(a), f64 = pick_rms<double, double>(a),
-              f16 = pick_rms<c10::Half, float>(a), bf16 = pick_rms<c10::BFloat16, float>(a);
+              f16 = pick_rms<_Float16, float>(a), bf16 = pick_rms<c10::BFloat16, float>(a);
   py::gil_scoped_release release;
   for (const Item& it : items) {
     bump_step(it);
@@ -397,7 +464,7 @@ void run_rmsprop(const std::vector<Item>& items, const RmsArgs& a, int nthreads)
 
 void run_rprop(const std::vector<Item>& items, const RpropArgs& a, int nthreads) {
   const RpropFn f32 = pick_rprop<float, float>(a), f64 = pick_rprop<double, double>(a),
-                f16 = pick_rprop<c10::Half, float>(a), bf16 = pick_rprop<c10::BFloat16, float>(a);
+                f16 = pick_rprop<_Float16, float>(a), bf16 = pick_rprop<c10::BFloat16, float>(a);
   py::gil_scoped_release release;
   for (const Item& it : items) {
     bump_step(it);

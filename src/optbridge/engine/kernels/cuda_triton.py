@@ -59,9 +59,9 @@ def _kernels() -> tuple[Any, Any]:
     @triton.jit
     def rmsprop_kernel(w_ptrs, g_ptrs, v_ptrs, ga_ptrs, b_ptrs, sizes, block_tensor,
                        block_start, sgn, lr, alpha, one_m_alpha, eps, wd, mom,
-                       DTYPE: tl.constexpr, COMPUTE: tl.constexpr, WD: tl.constexpr,
-                       CENTERED: tl.constexpr, MOM: tl.constexpr, EPS_IN_SQRT: tl.constexpr,
-                       BLOCK_SIZE: tl.constexpr):
+                       DTYPE: tl.constexpr, COMPUTE: tl.constexpr, F64: tl.constexpr,
+                       WD: tl.constexpr, CENTERED: tl.constexpr, MOM: tl.constexpr,
+                       EPS_IN_SQRT: tl.constexpr, BLOCK_SIZE: tl.constexpr):
         pid = tl.program_id(0)
         t = tl.load(block_tensor + pid)
         offs = tl.load(block_start + pid) + tl.arange(0, BLOCK_SIZE)
@@ -84,22 +84,31 @@ def _kernels() -> tuple[Any, Any]:
             ga = ga + one_m_alpha * (g - ga)
             tl.store(ga_ptr + offs, ga.to(DTYPE), mask=mask)
             d = v - ga * ga
+        # IEEE-rounded sqrt and division: sqrt_rn/div_rn in float32; float64's are already
         if EPS_IN_SQRT:
-            d = tl.sqrt_rn(d + eps)
+            d = d + eps
+        if F64:
+            d = tl.sqrt(d)
         else:
-            d = tl.sqrt_rn(d) + eps
+            d = tl.sqrt_rn(d)
+        if not EPS_IN_SQRT:
+            d = d + eps
+        if F64:
+            q = g / d
+        else:
+            q = tl.div_rn(g, d)
         if MOM == 1:
             b_ptr = tl.load(b_ptrs + t).to(tl.pointer_type(DTYPE))
-            b = tl.load(b_ptr + offs, mask=mask).to(COMPUTE) * mom + tl.div_rn(g, d)
+            b = tl.load(b_ptr + offs, mask=mask).to(COMPUTE) * mom + q
             tl.store(b_ptr + offs, b.to(DTYPE), mask=mask)
             w = w - lr * b
         elif MOM == 2:
             b_ptr = tl.load(b_ptrs + t).to(tl.pointer_type(DTYPE))
-            b = tl.load(b_ptr + offs, mask=mask).to(COMPUTE) * mom + tl.div_rn(g, d) * lr
+            b = tl.load(b_ptr + offs, mask=mask).to(COMPUTE) * mom + q * lr
             tl.store(b_ptr + offs, b.to(DTYPE), mask=mask)
             w = w - b
         else:
-            w = w - tl.div_rn(lr * g, d)
+            w = w - lr * q
         tl.store(w_ptr + offs, w.to(DTYPE), mask=mask)
 
     @triton.jit
@@ -211,7 +220,7 @@ def rmsprop_lists(params: list[Tensor], grads: list[Tensor], state: dict[str, li
         kernel[(n_blocks,)](
             *tables, sizes, block_tensor, starts, -1.0 if options.maximize else 1.0,
             float(options.lr), alpha, 1.0 - alpha, float(options.eps), wd,
-            float(options.momentum), DTYPE=storage, COMPUTE=compute,
+            float(options.momentum), DTYPE=storage, COMPUTE=compute, F64=dtype == torch.float64,
             WD=0 if wd == 0 else (2 if options.decoupled_weight_decay else 1),
             CENTERED=bool(options.centered),
             MOM=0 if not options.uses_momentum else (2 if options.lr_in_momentum else 1),
