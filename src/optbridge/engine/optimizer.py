@@ -76,6 +76,18 @@ class FusedOptimizer(Optimizer):
         """Raise ``ValueError``/``TypeError`` for bad values in ``group`` (defaults filled)."""
 
     # ------------------------------------------------------------------ torch.optim API
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        # State dicts from before torch kept ``step`` as a tensor hold a number: convert it
+        # as torch.optim's own __setstate__ does (load_state_dict comes through here).
+        for group in self.param_groups:
+            for p in group["params"]:
+                p_state = self.state.get(p)
+                if p_state and "step" in p_state and not torch.is_tensor(p_state["step"]):
+                    device = p.device if group.get("capturable") else None
+                    p_state["step"] = torch.tensor(float(p_state["step"]),
+                                                   dtype=_get_scalar_dtype(), device=device)
+
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         super().add_param_group(param_group)
         try:

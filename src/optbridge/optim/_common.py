@@ -22,6 +22,9 @@ class TorchDropIn(FusedOptimizer):
             group.setdefault("capturable", False)
 
     def _step_group(self, group: dict[str, Any]) -> None:
+        if group.get("differentiable") and group.get("foreach"):
+            # torch.optim's foreach implementation refuses autograd with this AssertionError
+            raise AssertionError("_foreach ops don't support autograd")
         if group.get("capturable") and not torch.compiler.is_compiling():
             supported = _get_capturable_supported_devices()
             for p in group["params"]:
