@@ -363,7 +363,7 @@ def first_step_row(ctx: BenchContext) -> list[Row]:
     load_s, step_s = (float(x) for x in done.stdout.split())
     return [Row(WORKLOADS["c"], label, step_s, compare=False,
                 note=f"kernel load {load_s * 1e3:.0f} ms from disk cache; step includes "
-                     "flattening")]
+                     "creating the state")]
 
 
 def simulated_npu_rows(ctx: BenchContext) -> list[Row]:
