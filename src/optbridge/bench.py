@@ -1,8 +1,7 @@
 """``make bench``: step time of RMSprop implementations on three workloads, one table.
 
-Rows are produced by small functions registered in ``ROW_MAKERS``; each takes the shared
-``BenchContext`` and returns ``Row`` objects, so another backend (e.g. the simulated NPU)
-adds its rows with ``register_rows(fn)`` without touching the table code.
+Rows are produced by the small functions in ``ROW_MAKERS``; each takes the shared
+``BenchContext`` and returns ``Row`` objects.
 
 Every figure comes from the same run. Implementations of a workload are timed in batches
 of about 1 s, round-robin (``interleaved_best``), together with the machine's in-place streaming
@@ -27,6 +26,10 @@ from dataclasses import dataclass, field
 import torch
 
 BYTES_PER_ELEMENT_STEP = 20  # float32 RMSprop without momentum: 3 reads + 2 writes
+# float32 RMSprop with momentum and centered: param, grad, square_avg, grad_avg, momentum
+# read (5), param, square_avg, grad_avg, momentum written (4)
+BYTES_PER_ELEMENT_STEP_CENTERED = 36
+MOMENTUM_CENTERED = {"momentum": 0.9, "centered": True}
 WORKLOADS = {
     "a": "2,000 tensors of 64-512",
     "b": "ResNet-50 (161 tensors)",
@@ -152,6 +155,17 @@ class Row:
     note: str = ""
     bw_fraction: float | None = None  # step bytes/s over streaming bytes/s, same windows
     compare: bool = True  # False: a one-off figure, no speed-up against foreach
+    load: float = field(default_factory=lambda: os.getloadavg()[0])  # 1-min, when measured
+
+
+@dataclass
+class MemoryRow:
+    """Resident memory of a training run of the 84M-param model, each in a fresh process."""
+
+    set_to_none: bool
+    torch_mib: tuple[float, float]  # (peak, steady)
+    ours_mib: tuple[float, float]
+    load: float = field(default_factory=lambda: os.getloadavg()[0])
 
 
 @dataclass
@@ -160,6 +174,7 @@ class BenchContext:
     compile_cap_s: float
     bandwidth: dict[str, float] = field(default_factory=dict)  # by workload label
     rows: list[Row] = field(default_factory=list)
+    memory: list[MemoryRow] = field(default_factory=list)
 
 
 def eager_rows(ctx: BenchContext) -> list[Row]:
@@ -175,6 +190,9 @@ def eager_rows(ctx: BenchContext) -> list[Row]:
         entries = streaming_entries(STREAM_ELEMENTS)
         ours = FusedRMSprop(make_params(name))
         entries["ours"] = Timed(ours.step)  # right after the stream batches of each round
+        if name == "c":  # the heaviest variant: 36 bytes per element
+            centered = FusedRMSprop(make_params(name), **MOMENTUM_CENTERED)
+            entries["ours centered"] = Timed(centered.step)
         for impl, foreach in (("torch.optim for-loop", False), ("torch.optim foreach", True)):
             opt = torch.optim.RMSprop(make_params(name), foreach=foreach)
             for n in counts:
@@ -190,8 +208,99 @@ def eager_rows(ctx: BenchContext) -> list[Row]:
                         bw_fraction=paired_fraction(rounds, "ours",
                                                     BYTES_PER_ELEMENT_STEP * elements,
                                                     12 * STREAM_ELEMENTS)))
+        if "ours centered" in best:
+            rows.append(Row(label, "optbridge FusedRMSprop momentum+centered",
+                            best["ours centered"], compare=False,
+                            bw_fraction=paired_fraction(
+                                rounds, "ours centered",
+                                BYTES_PER_ELEMENT_STEP_CENTERED * elements,
+                                12 * STREAM_ELEMENTS)))
         del entries, ours, best, rounds
     return rows
+
+
+MEMORY_MODEL = "84M-param MLP (5 x Linear(4096, 4096)), batch 8, float32"
+_MEMORY_CHILD = r"""
+import json, resource, sys, torch
+from optbridge.optim import FusedRMSprop
+impl, set_to_none = sys.argv[1], sys.argv[2] == "True"
+torch.manual_seed(0)
+model = torch.nn.Sequential(*[torch.nn.Linear(4096, 4096) for _ in range(5)])
+x = torch.randn(8, 4096)
+cls = FusedRMSprop if impl == "ours" else torch.optim.RMSprop
+opt = cls(model.parameters(), lr=1e-4)
+page = resource.getpagesize()
+def rss_mib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * page / 2**20
+for _ in range(6):
+    model(x).pow(2).mean().backward()
+    opt.step()
+    opt.zero_grad(set_to_none=set_to_none)
+steady = rss_mib()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"peak": peak, "steady": steady}))
+"""
+
+
+def memory_of(impl: str, set_to_none: bool) -> tuple[float, float]:
+    """(peak, steady) RSS in MiB of 6 training steps in a fresh process."""
+    done = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, impl, str(set_to_none)],
+                          capture_output=True, text=True, check=True, timeout=600)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["peak"], result["steady"]
+
+
+def memory_rows(ctx: BenchContext) -> list[Row]:
+    """RSS of torch.optim.RMSprop and FusedRMSprop on the 84M-param model, both zero_grad
+    modes, each measured in its own fresh process (into ``ctx.memory``)."""
+    for set_to_none in (True, False):
+        ctx.memory.append(MemoryRow(set_to_none, memory_of("torch", set_to_none),
+                                    memory_of("ours", set_to_none)))
+    return []
+
+
+def format_memory(ctx: BenchContext) -> str:
+    """Markdown table of ``ctx.memory``: ours over torch's, peak and steady."""
+    head = ("| zero_grad | torch peak | ours peak | ratio | torch steady | ours steady | ratio "
+            "| load 1m |")
+    lines = [f"Resident memory, {MEMORY_MODEL}, 6 steps, each run in a fresh process (MiB):",
+             head, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for m in ctx.memory:
+        (tp, ts), (op, os_) = m.torch_mib, m.ours_mib
+        lines.append(f"| set_to_none={m.set_to_none} | {tp:.0f} | {op:.0f} | {op / tp:.3f} "
+                     f"| {ts:.0f} | {os_:.0f} | {os_ / ts:.3f} | {m.load:.2f} |")
+    return "\n".join(lines)
+
+
+def targets(ctx: BenchContext) -> list[str]:
+    """Each target of the issue against this run's figures."""
+    lines = []
+
+    def row(workload: str, implementation: str) -> Row | None:
+        return next((r for r in ctx.rows if r.workload == workload
+                     and r.implementation == implementation and r.step_s), None)
+
+    for impl, goal in (("optbridge FusedRMSprop", 0.95),
+                       ("optbridge FusedRMSprop momentum+centered", 0.90)):
+        r = row(WORKLOADS["c"], impl)
+        if r is not None and r.bw_fraction is not None:
+            verdict = "met" if r.bw_fraction >= goal else "MISSED"
+            lines.append(f"- 25 x 1M, {impl}: {100 * r.bw_fraction:.0f}% of a.add_(b) streaming "
+                         f"bandwidth (target >= {100 * goal:.0f}%): {verdict}, load {r.load:.2f}")
+    ours, foreach = row(WORKLOADS["a"], "optbridge FusedRMSprop"), row(WORKLOADS["a"],
+                                                                      "torch.optim foreach")
+    if ours is not None and foreach is not None:
+        ratio = foreach.step_s / ours.step_s
+        verdict = "met" if ratio >= 40 else "MISSED"
+        lines.append(f"- 2,000 small tensors: {ratio:.1f}x torch.optim.RMSprop(foreach=True) "
+                     f"(target >= 40x): {verdict}, load {ours.load:.2f}")
+    for m in ctx.memory:
+        worst = max(o / t for o, t in zip(m.ours_mib, m.torch_mib))
+        verdict = "met" if worst <= 1.02 else "MISSED"
+        lines.append(f"- RSS, zero_grad(set_to_none={m.set_to_none}): ours/torch at most "
+                     f"{worst:.3f} (target <= 1.02): {verdict}, load {m.load:.2f}")
+    return lines
 
 
 _COMPILED_CHILD = r"""
@@ -254,7 +363,7 @@ def first_step_row(ctx: BenchContext) -> list[Row]:
     load_s, step_s = (float(x) for x in done.stdout.split())
     return [Row(WORKLOADS["c"], label, step_s, compare=False,
                 note=f"kernel load {load_s * 1e3:.0f} ms from disk cache; step includes "
-                     "flattening")]
+                     "creating the state")]
 
 
 def simulated_npu_rows(ctx: BenchContext) -> list[Row]:
@@ -275,13 +384,9 @@ def simulated_npu_rows(ctx: BenchContext) -> list[Row]:
     ]
 
 
-ROW_MAKERS: list[Callable[[BenchContext], list[Row]]] = [eager_rows, compiled_rows,
-                                                         first_step_row, simulated_npu_rows]
-
-
-def register_rows(maker: Callable[[BenchContext], list[Row]]) -> None:
-    """Add a row producer (e.g. a simulated-NPU backend) to the table."""
-    ROW_MAKERS.append(maker)
+ROW_MAKERS: list[Callable[[BenchContext], list[Row]]] = [eager_rows, memory_rows,
+                                                         compiled_rows, first_step_row,
+                                                         simulated_npu_rows]
 
 
 def format_table(ctx: BenchContext) -> str:
@@ -289,8 +394,8 @@ def format_table(ctx: BenchContext) -> str:
     foreach = {r.workload: r.step_s for r in ctx.rows
                if r.implementation == "torch.optim foreach" and r.step_s}
     head = ("| workload | implementation | step (ms) | vs foreach | compile (s) "
-            "| % of stream BW |")
-    lines = [head, "|---|---|---:|---:|---:|---:|"]
+            "| % of stream BW | load 1m |")
+    lines = [head, "|---|---|---:|---:|---:|---:|---:|"]
     for r in ctx.rows:
         step = f"{r.step_s * 1e3:.3f}" if r.step_s else "-"
         speed = (f"{foreach[r.workload] / r.step_s:.1f}x"
@@ -298,7 +403,8 @@ def format_table(ctx: BenchContext) -> str:
         comp = f"{r.compile_s:.1f}" if r.compile_s is not None else "-"
         frac = f"{100 * r.bw_fraction:.0f}%" if r.bw_fraction is not None else "-"
         impl = r.implementation + (f" ({r.note})" if r.note else "")
-        lines.append(f"| {r.workload} | {impl} | {step} | {speed} | {comp} | {frac} |")
+        lines.append(f"| {r.workload} | {impl} | {step} | {speed} | {comp} | {frac} "
+                     f"| {r.load:.2f} |")
     return "\n".join(lines)
 
 
@@ -308,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compile-cap", type=float, default=60.0,
                         help="seconds allowed for each torch.compile run (default 60)")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile rows")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory rows")
     args = parser.parse_args(argv)
     ctx = BenchContext(workloads=[w for w in "abc" if w in args.workloads],
                        compile_cap_s=args.compile_cap)
@@ -315,16 +422,25 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     for maker in ROW_MAKERS:
-        if args.no_compile and maker is compiled_rows:
+        if (args.no_compile and maker is compiled_rows) or (args.no_memory
+                                                             and maker is memory_rows):
             continue
         ctx.rows.extend(maker(ctx))
     order = {label: i for i, label in enumerate(WORKLOADS.values())}
     ctx.rows.sort(key=lambda r: order.get(r.workload, len(order)))
     streams = ", ".join(f"{w} {b / 1e9:.1f}" for w, b in ctx.bandwidth.items())
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average (1, 5, 15 min) at the end: {load}; {os.cpu_count()} CPUs")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"kernels {available_kernels()}, RMSprop defaults, float32; streaming bandwidth "
           f"a.add_(b) in GB/s, measured interleaved with each workload: {streams}")
     print(format_table(ctx))
+    if ctx.memory:
+        print()
+        print(format_memory(ctx))
+    print()
+    print("Targets (issue 17):")
+    print("\n".join(targets(ctx)))
     print(f"total bench time {time.perf_counter() - start:.0f} s")
     return 0
 

@@ -1,5 +1,5 @@
 """The engine as a compat author uses it: a subclass with its own rule options and state init,
-and the functional FlatState + apply_rule path for facades that are not torch-like."""
+and the functional apply_rule path for facades that are not torch-like."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 import torch
 
-from optbridge.engine import RMSPROP, FlatBufferOptimizer, FlatState, apply_rule
-from optbridge.engine.flat import index_runs, tensor_view
+from optbridge.engine import RMSPROP, FusedOptimizer, apply_rule
 
 
-class OnesRMSProp(FlatBufferOptimizer):
+class OnesRMSProp(FusedOptimizer):
     """MindSpore nn.RMSProp-like: accumulator from ones, eps inside, lr inside momentum."""
 
     rule = RMSPROP
@@ -70,42 +69,44 @@ def test_subclass_validation_errors_name_the_value():
         OnesRMSProp(p, epsilon=-1.0)
 
 
-def test_flat_state_and_apply_rule_drive_a_functional_facade():
-    tensors = [torch.randn(4), torch.randn(2, 2), torch.randn(())]
+def test_apply_rule_drives_a_functional_facade():
+    w = torch.randn(9)
     options = {"lr": 0.1, "alpha": 0.9, "eps": 1e-8, "momentum": 0.9}
-    fs = FlatState.create(RMSPROP, tensors, options, state_init={"square_avg": 0.5})
-    assert set(fs.state) == {"square_avg", "momentum_buffer"}
-    assert torch.equal(fs.state["square_avg"], torch.full((9,), 0.5))
-    grads = [torch.ones_like(t) for t in tensors]
-    fs.load_grads(grads)
-    before = fs.param.clone()
-    apply_rule(RMSPROP, fs.param, fs.grad, fs.state, options)
-    ref_w = torch.cat([t.reshape(-1) for t in tensors])
-    ref_state = {"square_avg": torch.full((9,), 0.5), "momentum_buffer": torch.zeros(9)}
+    state = {"square_avg": torch.full((9,), 0.5), "momentum_buffer": torch.zeros(9)}
+    ref_w, ref_state = w.clone(), {k: v.clone() for k, v in state.items()}
+    path = apply_rule(RMSPROP, w, torch.ones(9), state, options)
+    assert path in {"cpu-rmsprop", "torch-ops"}
     RMSPROP.update(ref_w, torch.ones(9), ref_state, **options)
-    torch.testing.assert_close(fs.param, ref_w, rtol=1e-6, atol=1e-7)
-    updates = [v - b for v, b in zip(fs.views("param"), fs.layout.views(before))]
-    assert [u.shape for u in updates] == [t.shape for t in tensors]
-    with pytest.raises(ValueError, match="tensor 1 is torch.float64"):
-        FlatState.create(RMSPROP, [torch.zeros(2), torch.zeros(2, dtype=torch.float64)], options)
+    torch.testing.assert_close(w, ref_w, rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(state["momentum_buffer"], ref_state["momentum_buffer"])
 
 
-def test_index_runs_and_channels_last_views():
-    assert index_runs([True, True, False, True, False, False, True]) == [(0, 2), (3, 4), (6, 7)]
-    assert index_runs([]) == []
-    like = torch.randn(2, 3, 4, 5).to(memory_format=torch.channels_last)
-    flat = torch.arange(like.numel() + 7, dtype=torch.float32)
-    view = tensor_view(flat, 7, like)
-    assert view.stride() == like.stride()
-    assert view.is_contiguous(memory_format=torch.channels_last)
-    assert view.data_ptr() == flat[7:].data_ptr()
+def test_materialize_state_creates_torch_shaped_state_without_grads():
+    params = [torch.nn.Parameter(torch.randn(3, 2)), torch.nn.Parameter(torch.randn(()))]
+    opt = OnesRMSProp(params, momentum=0.5)
+    opt.materialize_state()
+    for p in params:
+        state = opt.state[p]
+        assert set(state) == {"step", "square_avg", "momentum_buffer"}
+        assert torch.equal(state["square_avg"], torch.ones_like(p))
+        assert state["step"].shape == () and state["step"].dtype == torch.float32
+        assert p.grad is None
 
 
-def test_channels_last_params_keep_their_layout():
+def test_channels_last_params_keep_their_layout_and_match_torch():
     from optbridge.optim import FusedRprop
 
-    conv = torch.nn.Conv2d(3, 4, 3).to(memory_format=torch.channels_last)
-    opt = FusedRprop(conv.parameters())
-    conv(torch.randn(2, 3, 8, 8).to(memory_format=torch.channels_last)).sum().backward()
-    opt.step()
-    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    torch.manual_seed(0)
+    convs = [torch.nn.Conv2d(3, 4, 3).to(memory_format=torch.channels_last) for _ in range(2)]
+    convs[1].load_state_dict(convs[0].state_dict())
+    opts = [FusedRprop(convs[0].parameters()), torch.optim.Rprop(convs[1].parameters())]
+    x = torch.randn(2, 3, 8, 8).to(memory_format=torch.channels_last)
+    for conv, opt in zip(convs, opts):
+        for _ in range(3):
+            opt.zero_grad()
+            conv(x).pow(2).sum().backward()
+            opt.step()
+    assert convs[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert opts[0].state[convs[0].weight]["prev"].is_contiguous(memory_format=torch.channels_last)
+    for p, r in zip(convs[0].parameters(), convs[1].parameters()):
+        assert torch.equal(p, r)

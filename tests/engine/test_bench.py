@@ -38,21 +38,34 @@ def test_paired_fraction_uses_the_same_round():
     assert bench.paired_fraction(rounds, "ours", 24, 12) == 1.0
 
 
-def test_a_registered_row_maker_lands_in_the_table():
+def test_table_puts_speed_up_and_bandwidth_beside_each_row():
     ctx = bench.BenchContext(workloads=["c"], compile_cap_s=1.0)
-    ctx.rows = [bench.Row("25 x 1M", "torch.optim foreach", 0.2),
-                bench.Row("25 x 1M", "optbridge FusedRMSprop", 0.01, bw_fraction=1.0)]
-
-    def npu_rows(context):
-        return [bench.Row("25 x 1M", "simulated NPU", 0.05, note="npu")]
-
-    bench.register_rows(npu_rows)
-    try:
-        assert bench.ROW_MAKERS[-1] is npu_rows
-        ctx.rows += npu_rows(ctx)
-    finally:
-        bench.ROW_MAKERS.remove(npu_rows)
+    ctx.rows = [bench.Row("25 x 1M", "torch.optim foreach", 0.2, load=1.5),
+                bench.Row("25 x 1M", "optbridge FusedRMSprop", 0.01, bw_fraction=0.955,
+                          load=1.25),
+                bench.Row("25 x 1M", "first step", 0.05, compare=False, load=0.5),
+                bench.Row("2,000 tensors", "optbridge FusedRMSprop", 0.001, load=0.5)]
     table = bench.format_table(ctx).splitlines()
     assert table[0].startswith("| workload | implementation | step (ms)")
-    assert "| 25 x 1M | optbridge FusedRMSprop | 10.000 | 20.0x | - | 100% |" in table
-    assert "| 25 x 1M | simulated NPU (npu) | 50.000 | 4.0x | - | - |" in table
+    # 0.2 s / 0.01 s against foreach of the same workload, and the bandwidth fraction
+    assert "| 25 x 1M | optbridge FusedRMSprop | 10.000 | 20.0x | - | 96% | 1.25 |" in table
+    # a one-off row and a workload without a foreach row get no speed-up
+    assert "| 25 x 1M | first step | 50.000 | - | - | - | 0.50 |" in table
+    assert "| 2,000 tensors | optbridge FusedRMSprop | 1.000 | - | - | - | 0.50 |" in table
+
+
+def test_targets_compare_each_figure_with_the_issue():
+    ctx = bench.BenchContext(workloads=["a", "c"], compile_cap_s=1.0)
+    c, a = bench.WORKLOADS["c"], bench.WORKLOADS["a"]
+    ctx.rows = [bench.Row(c, "optbridge FusedRMSprop", 0.01, bw_fraction=0.96, load=1.0),
+                bench.Row(c, "optbridge FusedRMSprop momentum+centered", 0.02,
+                          bw_fraction=0.85, load=1.0),
+                bench.Row(a, "torch.optim foreach", 0.02, load=1.0),
+                bench.Row(a, "optbridge FusedRMSprop", 0.0004, load=1.0)]
+    ctx.memory = [bench.MemoryRow(True, (1000.0, 900.0), (1010.0, 950.0), load=1.0)]
+    lines = bench.targets(ctx)
+    assert lines[0].endswith("96% of a.add_(b) streaming bandwidth (target >= 95%): met, "
+                             "load 1.00")
+    assert "85% of a.add_(b) streaming bandwidth (target >= 90%): MISSED" in lines[1]
+    assert "50.0x torch.optim.RMSprop(foreach=True) (target >= 40x): met" in lines[2]
+    assert "ours/torch at most 1.056 (target <= 1.02): MISSED" in lines[3]

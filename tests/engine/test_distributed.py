@@ -2,74 +2,44 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
-import torch.distributed as dist
+from _launch import needs_gloo, run_ranks
 
 WORKER = Path(__file__).with_name("_dist_worker.py")
-TIMEOUT_S = 90
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_ranks(tmp_path: Path, world: int = 2) -> list[dict[str, list[torch.Tensor]]]:
-    port = free_port()
-    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": str(WORKER.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    outs = [tmp_path / f"rank{r}.pt" for r in range(world)]
-    procs = [
-        subprocess.Popen([sys.executable, str(WORKER), str(r), str(world), str(port),
-                          str(outs[r])], env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
-        for r in range(world)
-    ]
-    logs = []
+def worker_module():
+    sys.path.insert(0, str(WORKER.parent))
     try:
-        for proc in procs:
-            logs.append(proc.communicate(timeout=TIMEOUT_S)[0])
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the gloo ranks did not finish within {TIMEOUT_S}s")
+        import _dist_worker
     finally:
-        for proc in procs:  # never leave a rank behind, whatever happened
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    for proc, log in zip(procs, logs):
-        assert proc.returncode == 0, log
-    return [torch.load(out, weights_only=True) for out in outs]
-
-
-needs_gloo = pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(),
-                                reason="torch.distributed with gloo is not available")
+        sys.path.remove(str(WORKER.parent))
+    return _dist_worker
 
 
 @pytest.fixture(scope="module")
 def rank_results(tmp_path_factory):
     """Both ranks, all configs, launched once for the module."""
-    return run_ranks(tmp_path_factory.mktemp("ranks"))
+    return run_ranks(WORKER, tmp_path_factory.mktemp("ranks"))
+
+
+def result_of(rank_results, key: str) -> list[dict]:
+    per_rank = [r[key] for r in rank_results]
+    for rank, result in enumerate(per_rank):
+        assert not isinstance(result, str), f"{key} raised on rank {rank}: {result}"
+    return per_rank
 
 
 @needs_gloo
 @pytest.mark.parametrize("mode", ["ddp", "zero"])
 @pytest.mark.parametrize("optimizer", ["rmsprop", "rprop"])
 def test_two_ranks_match_single_process(rank_results, mode, optimizer):
-    sys.path.insert(0, str(WORKER.parent))
-    try:
-        from _dist_worker import single_process
-    finally:
-        sys.path.remove(str(WORKER.parent))
-    expected = single_process(optimizer)
-    ranks = [r[f"{mode}-{optimizer}"] for r in rank_results]
+    expected = worker_module().single_process(optimizer)
+    ranks = [r["params"] for r in result_of(rank_results, f"{mode}-{optimizer}-fused")]
     for rank, params in enumerate(ranks):
         assert len(params) == len(expected)
         for got, want in zip(params, expected):
@@ -77,14 +47,43 @@ def test_two_ranks_match_single_process(rank_results, mode, optimizer):
             torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12, msg=f"rank {rank}")
     for got, want in zip(ranks[0], ranks[1]):
         assert torch.equal(got, want)  # ranks agree exactly
-    initial = _initial_params()
+    initial = [p.detach() for p in worker_module().make_model_and_data()[0].parameters()]
     assert any(not torch.equal(a, b) for a, b in zip(expected, initial))  # it trained
 
 
-def _initial_params() -> list[torch.Tensor]:
-    sys.path.insert(0, str(WORKER.parent))
-    try:
-        from _dist_worker import make_model_and_data
-    finally:
-        sys.path.remove(str(WORKER.parent))
-    return [p.detach() for p in make_model_and_data()[0].parameters()]
+# float64. Rprop is bit-identical to torch; RMSprop's square root may differ by one ulp.
+TOL = {"rmsprop": {"rtol": 1e-12, "atol": 1e-14}, "rprop": {"rtol": 0.0, "atol": 0.0}}
+
+
+@needs_gloo
+@pytest.mark.parametrize("mode", ["ddp", "zero"])
+@pytest.mark.parametrize("optimizer", ["rmsprop", "rprop"])
+def test_two_ranks_match_torch_optim_under_the_same_wrapping(rank_results, mode, optimizer):
+    theirs = result_of(rank_results, f"{mode}-{optimizer}-torch")
+    ours = result_of(rank_results, f"{mode}-{optimizer}-fused")
+    for rank, (a, b) in enumerate(zip(ours, theirs)):
+        for i, (got, want) in enumerate(zip(a["params"], b["params"], strict=True)):
+            torch.testing.assert_close(got, want, **TOL[optimizer],
+                                       msg=lambda m, i=i, r=rank: f"rank {r}, param {i}: {m}")
+    if mode == "zero":  # the consolidated state (on rank 0) matches torch's, key for key
+        got, want = ours[0]["state"], theirs[0]["state"]
+        assert got.keys() == want.keys()
+        for index, state in want.items():
+            assert got[index].keys() == state.keys(), f"state of param {index}"
+            for key, value in state.items():
+                torch.testing.assert_close(got[index][key], value, **TOL[optimizer],
+                                           msg=f"state[{index}][{key!r}]")
+
+
+@needs_gloo
+@pytest.mark.parametrize("saver,loader", [("torch", "fused"), ("fused", "torch")])
+@pytest.mark.parametrize("optimizer", ["rmsprop", "rprop"])
+def test_zero_state_dict_round_trip_with_torch(rank_results, optimizer, saver, loader):
+    """A ZeRO state dict consolidated from one implementation and loaded into the other
+    continues exactly like torch.optim without the interruption."""
+    uninterrupted = result_of(rank_results, f"zero-{optimizer}-torch")
+    resumed = result_of(rank_results, f"zero-resume-{optimizer}-{saver}-to-{loader}")
+    for rank, (got, want) in enumerate(zip(resumed, uninterrupted)):
+        for i, (a, b) in enumerate(zip(got["params"], want["params"], strict=True)):
+            torch.testing.assert_close(a, b, **TOL[optimizer],
+                                       msg=lambda m, i=i, r=rank: f"rank {r}, param {i}: {m}")

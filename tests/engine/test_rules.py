@@ -121,8 +121,26 @@ def test_rprop_is_torchs_single_tensor_step_with_optional_weight_decay():
 
 
 def test_state_declarations():
-    assert [b.name for b in RMSPROP.buffers({"momentum": 0, "centered": False})] == ["square_avg"]
-    names = [b.name for b in RMSPROP.buffers({"momentum": 0.9, "centered": True})]
-    assert names == ["square_avg", "momentum_buffer", "grad_avg"]
-    assert [(b.name, b.init) for b in RPROP.buffers({})] == [("prev", "zeros"),
-                                                             ("step_size", "lr")]
+    def names(options):
+        return [b.name for b in RMSPROP.buffers(RMSPROP.make_options(options))]
+
+    base = {"lr": 0.1, "alpha": 0.9, "eps": 1e-8}
+    assert names({**base, "momentum": 0, "centered": False}) == ["square_avg"]
+    assert names({**base, "momentum": 0.9, "centered": True}) == [
+        "square_avg", "momentum_buffer", "grad_avg"]
+    assert names({**base, "momentum": float("nan")}) == ["square_avg"]  # torch: no momentum
+    assert [(b.name, b.init) for b in RPROP.buffers(RPROP.make_options({}))] == [
+        ("prev", "zeros"), ("step_size", "lr")]
+
+
+def test_a_rule_without_declared_options_gets_them_from_its_signature():
+    from optbridge.engine import Rule
+
+    def scale_(param, grad, state, *, lr, factor=2.0):
+        param.sub_(grad * lr * factor)
+
+    rule = Rule("scale", scale_)
+    options = rule.make_options({"lr": 0.5})
+    assert (options.lr, options.factor) == (0.5, 2.0)
+    with pytest.raises(TypeError, match="rule 'scale' has no option.*factr"):
+        rule.make_options({"lr": 0.5, "factr": 3.0})

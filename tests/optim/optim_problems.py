@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import traceback
+from pathlib import Path
+
 import torch
+
+import optbridge
+
+OPTBRIDGE_DIR = Path(optbridge.__file__).resolve().parent
 
 
 def make_params(dtypes: list[torch.dtype], seed: int = 0) -> list[torch.nn.Parameter]:
@@ -29,3 +37,31 @@ def quadratic_loss(params: list[torch.Tensor], seed: int = 1) -> torch.Tensor:
 
 def clone_params(params: list[torch.nn.Parameter]) -> list[torch.nn.Parameter]:
     return [torch.nn.Parameter(p.detach().clone()) for p in params]
+
+
+def errors_of_ours_fail_the_test(namespace: dict) -> None:
+    """Wrap every ``test_*`` function of a module so that an exception raised inside optbridge
+    (not by torch's reference class, not a failed assertion) fails the test as an
+    AssertionError naming where it came from, instead of erroring out of it."""
+    for name, test in list(namespace.items()):
+        if name.startswith("test_") and callable(test):
+            namespace[name] = _reraise_ours(test)
+
+
+def _reraise_ours(test):
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        try:
+            return test(*args, **kwargs)
+        except AssertionError:
+            raise
+        except Exception as err:
+            frames = [f for f in traceback.extract_tb(err.__traceback__)
+                      if Path(f.filename).resolve().is_relative_to(OPTBRIDGE_DIR)]
+            if not frames:
+                raise
+            where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}"
+            raise AssertionError(f"optbridge raised {type(err).__name__} ({where}) where "
+                                 f"torch.optim does not: {err}") from err
+
+    return wrapper

@@ -1,7 +1,7 @@
-"""The fused flat-buffer optimizer engine shared by every optimizer in optbridge.
+"""The fused optimizer engine shared by every optimizer in optbridge.
 
-Public API (stable; the compat layer in ``optbridge.compat`` builds on it)
-==========================================================================
+Public API (the compat layer in ``optbridge.compat`` builds on it)
+==================================================================
 
 Rules: the maths, as plain in-place functions (``optbridge.engine.rules``)
 -------------------------------------------------------------------------
@@ -12,7 +12,8 @@ decoupled_weight_decay=False, nesterov=False, bias_correction=False, step=None) 
     is updated in place, as is ``param``; ``grad`` is never modified. ``lr`` is a Python float
     or a 0-dim tensor. With every flag at its default the operations are exactly those of
     ``torch.optim.RMSprop(foreach=False)``, in the same order. Buffers: ``square_avg`` always,
-    ``momentum_buffer`` when ``momentum > 0``, ``grad_avg`` when ``centered``.
+    ``momentum_buffer`` when ``momentum > 0`` (NaN is no momentum, as in torch), ``grad_avg``
+    when ``centered``.
 
     - ``eps_in_sqrt``: ``d = sqrt(v + eps)`` (MindSpore, TF1, Keras, OneFlow, Paddle, optax
       default) instead of ``d = sqrt(v) + eps`` (PyTorch).
@@ -28,47 +29,50 @@ decoupled_weight_decay=False, nesterov=False, bias_correction=False, step=None) 
 
 ``rprop_(param, grad, state, *, lr, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0),
 maximize=False, weight_decay=0.0) -> None``
-    PyTorch's Rprop step (``torch.optim.Rprop(foreach=False)`` operations and order).
-    Buffers: ``prev`` (zeros) and ``step_size`` (the lr). ``weight_decay`` > 0 applies
-    coupled decay ``g += weight_decay*w`` first (MindSpore ``nn.Rprop``). ``lr`` is unused by
-    the maths (it only seeds ``step_size``) and is accepted so every rule takes the same keys.
+    PyTorch's Rprop step (``torch.optim.Rprop(foreach=False)`` operations and order, NaN and
+    inf included). Buffers: ``prev`` (zeros) and ``step_size`` (the lr). ``weight_decay`` > 0
+    applies coupled decay ``g += weight_decay*w`` first (MindSpore ``nn.Rprop``). ``lr`` only
+    seeds ``step_size``.
+
+Typed options. Each rule has a frozen dataclass of its options (``RMSpropOptions``,
+``RpropOptions``); ``Rule.make_options(mapping)`` builds it (once per param group and step)
+and refuses unknown keys. A rule declared without one gets a dataclass of its function's
+keyword-only parameters.
 
 ``Rule`` and ``StateBuffer`` (``optbridge.engine.rules``): the declaration the engine needs::
 
     Rule(name="rmsprop",                       # kernels are looked up by this name
          update=rmsprop_,                      # the function above
+         options=RMSpropOptions,               # its typed options
          state=(StateBuffer("square_avg", init="zeros"),
-                StateBuffer("momentum_buffer", init="zeros", when=lambda o: o["momentum"] > 0),
-                StateBuffer("grad_avg", init="zeros", when=lambda o: o["centered"])))
+                StateBuffer("momentum_buffer", when=lambda o: o.uses_momentum),
+                StateBuffer("grad_avg", when=lambda o: o.centered)))
 
-    ``StateBuffer.init`` is ``"zeros"``, ``"ones"``, ``"lr"`` (the group's lr value when the
-    state is created) or a float constant (e.g. optax ``initial_scale``); ``when(options)``
-    says whether the buffer exists for the rule options of a group. ``RMSPROP`` and ``RPROP``
-    are the two predefined rules. To add a rule: write ``my_rule_(param, grad, state, *, lr,
-    ...)`` with torch ops and declare ``Rule("my_rule", my_rule_, state=...)``. It runs on
-    the generic torch-ops path automatically (no kernel needed). Kernels are found by rule
-    name, so a rule with different maths must not reuse the names ``"rmsprop"``/``"rprop"``;
-    variants of RMSprop/Rprop expressible by the flags above should use ``RMSPROP``/``RPROP``
-    (and get the fused kernels).
+    ``StateBuffer.init`` is ``"zeros"``, ``"ones"``, ``"lr"`` (the group's lr when the state
+    is created) or a float constant (e.g. optax ``initial_scale``); ``when(options)`` says
+    whether the buffer exists for a group's typed options. ``RMSPROP`` and ``RPROP`` are the
+    two predefined rules. To add a rule: write ``my_rule_(param, grad, state, *, lr, ...)``
+    with torch ops and declare ``Rule("my_rule", my_rule_, state=...)``. It runs on the
+    torch-ops path automatically (no kernel needed). Kernels are found by rule name, so a rule
+    with different maths must not reuse the names ``"rmsprop"``/``"rprop"``.
 
-The base class: ``optbridge.engine.FlatBufferOptimizer(torch.optim.Optimizer)``
--------------------------------------------------------------------------------
-Owns: one flat contiguous buffer per (device, dtype) inside each param group for params,
-grads and every state buffer (params become views of it, like ``torch_npu``'s combined
-buffers); ``self.state[p]`` holds views into those buffers plus a ``step`` tensor (float32,
-0-dim, as torch); ``step(closure=None)``; ``zero_grad(set_to_none=True)`` (both modes);
-``state_dict()`` / ``load_state_dict()`` in torch's format (interchangeable with
-``torch.optim``); step/state-dict hooks and lr schedulers (inherited from
-``torch.optim.Optimizer``); detection of re-allocated params (``p.data = new``,
-``model.double()``, ``model.to(...)``): the affected group is re-flattened transparently,
-keeping the optimizer state; dispatch of each flat buffer to the fastest kernel for the rule
-(CPU: compiled one-pass C/OpenMP kernel, cached on disk; CUDA: Triton; otherwise and for
-any option a kernel does not cover: the rule function itself, run on the flat buffers,
-cache-sized chunks on CPU).
+The base class: ``optbridge.engine.FusedOptimizer(torch.optim.Optimizer)``
+--------------------------------------------------------------------------
+Params and grads stay where the user put them: each step hands the group's params, their
+current ``p.grad`` and their state to a kernel that updates every param in place, one pass
+per tensor. State is torch's (``self.state[p]``: a ``step`` float32 0-dim tensor plus one
+tensor per buffer, created at the first step in which ``p`` has a grad), so ``p.grad``
+identity, views and aliasing, ``zero_grad`` (both modes), ``state_dict`` /
+``load_state_dict`` (interchangeable with ``torch.optim``), hooks and lr schedulers are
+``torch.optim.Optimizer``'s own. Paths: CPU, a compiled C++/OpenMP kernel that reads every
+``p.grad`` and state tensor itself (float32/64, float16, bfloat16); CUDA, Triton kernels on
+tensor lists; anything else (another device, non-dense or re-strided params, an option a
+kernel does not implement, ``differentiable=True``): the rule's torch ops, per param. DTensor
+params (FSDP2) are updated on their local shards; complex params as (real, imag) pairs.
 
 A subclass declares::
 
-    class MindSporeRMSProp(FlatBufferOptimizer):
+    class MindSporeRMSProp(FusedOptimizer):
         rule = RMSPROP                                   # a Rule
 
         def __init__(self, params, learning_rate=0.1, decay=0.9, momentum=0.0,
@@ -76,7 +80,7 @@ A subclass declares::
             ...validate, raising its own errors...
             super().__init__(params, dict(lr=learning_rate, decay=decay, ...))
 
-        def rule_options(self, group: dict) -> dict:     # group -> keyword args of the rule
+        def rule_options(self, group: dict) -> dict:     # group -> the rule's options
             return dict(lr=group["lr"], alpha=group["decay"], eps=group["eps"],
                         weight_decay=group["weight_decay"], momentum=group["momentum"],
                         centered=group["centered"], maximize=False,
@@ -87,69 +91,69 @@ A subclass declares::
 
 Optional hooks: ``validate_param_group(group)`` (called from ``add_param_group`` with the
 defaults filled in; raise ``ValueError``/``TypeError`` naming the bad value; a rejected group
-is not kept). ``options["lr"]`` may be a float or a 0-dim tensor. Class attributes:
-``display_name`` (used in error messages, e.g. ``"RMSprop"``) and ``sparse_grad_message``
-(the ``RuntimeError`` text for sparse grads, ``"{name} does not support sparse gradients"``).
+is not kept). ``lr`` may be a float or a 0-dim tensor. Class attributes: ``display_name``
+(used in error messages, e.g. ``"RMSprop"``) and ``sparse_grad_message`` (the
+``RuntimeError`` text for sparse grads, ``"{name} does not support sparse gradients"``).
 
-``materialize_state() -> None`` creates every param's state (and the flat buffers) now, for
-frameworks that allocate it at construction (MindSpore, TF1); torch.optim semantics create
-it lazily at the first step in which a param has a grad. When ``options["bias_correction"]``
-is true, the engine passes ``step`` (the step count after this step) to the rule.
-
-State dicts: ``state_dict()`` returns torch's format (per-param ``step`` float32 0-dim
-tensor plus one tensor per buffer, keyed by the names the rule declares);
-``load_state_dict`` accepts this class's or ``torch.optim``'s and copies the tensors, so the
-caller's objects are never shared. A subclass whose framework names its state differently
-can rename keys in ``state_dict``/``load_state_dict`` overrides.
+``materialize_state() -> None`` creates every param's state now, for frameworks that allocate
+it at construction (MindSpore, TF1). When the options ask for ``bias_correction``, the engine
+passes each param's ``step`` (the count after this step) to the rule.
 
 Driving the engine from a facade that is not torch-like
 -------------------------------------------------------
 - Keras-style ``apply_gradients(grads_and_vars)``: set ``var.grad = g`` for each pair (or
   copy into the existing ``var.grad``), then call ``optimizer.step()``.
-- optax-style functional ``init``/``update``: use ``optbridge.engine.FlatState`` and
-  ``optbridge.engine.apply_rule``::
-
-      flat = FlatState.create(rule, params, options, state_init)   # flat buffers + views
-      apply_rule(rule, flat.param, flat.grad, flat.state, options)   # fused, in place
-  ``apply_rule(rule, param, grad, state, options, *, allow_kernel=True) -> str`` applies a
-  rule in place to same-shaped tensors (flat or not, same device/dtype) through the fastest
-  kernel, with the generic fallback, and returns the path taken (e.g. ``"cpu-rmsprop"``,
-  ``"torch-ops"``). ``FlatState`` exposes ``param``, ``grad``, ``state`` (flat),
-  ``load_grads(grads)`` (one foreach copy in) and ``views(name)`` (per-tensor views of
-  ``"param"``, ``"grad"`` or a state buffer, in the order given).
+- optax-style functional ``init``/``update``: ``apply_rule(rule, param, grad, state,
+  options, *, allow_kernel=True) -> str`` applies a rule in place to same-shaped tensors
+  through the fastest kernel, with the torch-ops fallback, and returns the path taken (e.g.
+  ``"cpu-rmsprop"``, ``"torch-ops"``); ``options`` is a mapping or the typed value.
 
 Kernels and their cache
 -----------------------
-``python -m optbridge.engine.build`` compiles the CPU kernel into
-``$OPTBRIDGE_CACHE_DIR`` (default ``~/.cache/optbridge/kernels``), keyed by a hash of the source,
-the compiler flags and the CPU; later processes load it in milliseconds (the first use
-compiles it if the cache is cold: ~5 s). Without a C compiler (or with
-``OPTBRIDGE_DISABLE_CPU_KERNEL=1``) the generic chunked torch-ops path is used.
+``python -m optbridge.engine.build`` compiles the CPU kernel (a Python extension built against
+torch's headers) into ``$OPTBRIDGE_CACHE_DIR`` (default ``~/.cache/optbridge/kernels``), keyed
+by a hash of the source, the flags, the compiler, torch, Python and the CPU; later processes
+import it in milliseconds (a cold cache compiles it at the first step: about 40 s of CPU).
+Without a C++ compiler (or with ``OPTBRIDGE_DISABLE_CPU_KERNEL=1``) the torch-ops path is used.
 
 - ``optbridge.engine.kernels.available_kernels() -> dict[str, bool]``: what can run here.
-- ``optbridge.engine.kernels.find_kernel(rule_name, device_type, dtype, options)`` and
-  ``register_kernel(device_type, rule_name, Kernel(name, supports, run, available))``: add a
-  fused kernel for a new rule or device; ``run(param, grad, state, options)`` works in place
-  on contiguous flat tensors.
-- CPU kernel coverage: ``rmsprop`` (float32/float64; all flags except ``nesterov`` and
-  ``bias_correction``) and ``rprop`` (float32/float64, with ``weight_decay``). CUDA (Triton):
-  the same, float32 only. Everything else runs the rule's torch ops on the flat buffers.
+- ``optbridge.engine.kernels.find_kernel(rule_name, device_type, options, dtype=None)``: the
+  kernel for a rule, or None. A ``Kernel`` declares the option fields it implements and its
+  dtypes; any other option must hold its default or the kernel is not used, so a new flag is
+  never silently ignored.
+- CPU kernel coverage: ``rmsprop`` (all flags except ``nesterov`` and ``bias_correction``)
+  and ``rprop`` (with ``weight_decay``), float32/float64/float16/bfloat16 (the half types
+  computed in float32). CUDA (Triton): the same.
 - ``optbridge.engine.kernels.cpu.set_exact_sqrt(True)`` (or ``OPTBRIDGE_EXACT_SQRT=1``): use
   torch's own MKL sqrt in the RMSprop kernel, bit-identical to ``torch.optim`` but ~3x slower;
   the default IEEE sqrt may differ from torch's by one ulp. ``OPTBRIDGE_CPU_THREADS``: kernel
-  threads (default: ``torch.get_num_threads()``).
+  threads (default: ``torch.get_num_threads()``; clamped to the CPU count; anything but a
+  positive integer raises ``ValueError`` naming the variable at the first step).
 """
 
 from optbridge.engine.dispatch import apply_rule
-from optbridge.engine.flat import FlatState
-from optbridge.engine.optimizer import FlatBufferOptimizer
-from optbridge.engine.rules import RMSPROP, RPROP, Rule, StateBuffer, rmsprop_, rprop_
+from optbridge.engine.optimizer import FusedOptimizer
+from optbridge.engine.rules import (
+    RMSPROP,
+    RPROP,
+    RMSpropOptions,
+    RpropOptions,
+    Rule,
+    StateBuffer,
+    rmsprop_,
+    rprop_,
+)
+
+#: The former name, still imported by ``optbridge.compat`` while it moves (issue 16).
+FlatBufferOptimizer = FusedOptimizer
 
 __all__ = [
     "RMSPROP",
     "RPROP",
     "FlatBufferOptimizer",
-    "FlatState",
+    "FusedOptimizer",
+    "RMSpropOptions",
+    "RpropOptions",
     "Rule",
     "StateBuffer",
     "apply_rule",

@@ -1,46 +1,44 @@
-"""``FlatBufferOptimizer``: torch.optim.Optimizer semantics on top of flat buffers.
+"""``FusedOptimizer``: torch.optim.Optimizer semantics, every param updated where it lives.
 
-A subclass supplies the rule, the keyword options for it, and validation; this class owns
-the buffers, the per-param state views, grads, zero_grad, state dicts and re-allocation.
+A subclass supplies the rule, the options of a group and validation. This class never moves
+or replaces a param or a grad: each step hands the group's own tensors (read afresh: ``p``,
+``p.grad``, ``optimizer.state[p]``) to a kernel that updates them in place, in one pass each.
+Its state is torch's: per-param tensors created at the first step in which a param has a
+grad, so ``zero_grad``, ``state_dict``, ``load_state_dict`` and hooks are torch's own.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
 from torch.optim import Optimizer
+from torch.optim.optimizer import _get_scalar_dtype, _to_scalar
 
-from optbridge.engine.dispatch import apply_rule
-from optbridge.engine.flat import FlatBucket, index_runs
+from optbridge.engine.dispatch import run_lists, run_torch_ops
+from optbridge.engine.kernels import find_kernel
 from optbridge.engine.rules.spec import Rule, StateBuffer, StateInit, init_value
 
 
-class _FlatGroup:
-    """The buckets of one param group and the params list they were built from."""
-
-    def __init__(self, params: list[Tensor], buckets: list[FlatBucket]) -> None:
-        self.params = params
-        self.n = len(params)
-        self.buckets = buckets
-
-    def matches(self, group: dict[str, Any]) -> bool:
-        return group["params"] is self.params and len(group["params"]) == self.n
+def _is_dtensor(t: Tensor) -> bool:
+    return type(t).__name__ == "DTensor" and hasattr(t, "to_local")
 
 
-class FlatBufferOptimizer(Optimizer):
-    """Base class of the fused optimizers: one update per flat buffer, torch.optim semantics.
+def _local(t: Tensor) -> Tensor:
+    """The tensor the arithmetic runs on: a DTensor's local shard, a complex tensor's
+    (real, imag) pairs (both updates are element-wise), else the tensor itself."""
+    if _is_dtensor(t):
+        t = t.to_local()
+    return torch.view_as_real(t) if t.is_complex() else t
 
-    Parameters live in one contiguous buffer per (device, dtype) of each param group (each
-    ``p.data`` becomes a view of it at the first ``step``), and so do their grads and every
-    state buffer of ``rule``. ``self.state[p]`` holds views into those buffers and a ``step``
-    tensor, so ``state_dict()`` has torch's format and can be loaded by ``torch.optim``.
 
-    Subclasses set ``rule`` and implement ``rule_options``; they may override
-    ``state_init`` and ``validate_param_group``. See ``optbridge.engine`` for an example.
+class FusedOptimizer(Optimizer):
+    """Base class of the fused optimizers: in-place kernels on the params, torch.optim semantics.
+
+    Subclasses set ``rule`` and implement ``rule_options``; they may override ``state_init``
+    and ``validate_param_group``. See ``optbridge.engine`` for an example.
 
     Parameters
     ----------
@@ -51,10 +49,12 @@ class FlatBufferOptimizer(Optimizer):
 
     Notes
     -----
-    A param re-allocated after the first step (``p.data = t``, ``model.double()``,
-    ``model.to(device)``) is detected at the next ``step`` by its data pointer; its group is
-    re-flattened with the new values, keeping the optimizer state (cast to the new dtype and
-    device). Complex and sparse tensors are not supported.
+    Dense CPU params of float32, float64, float16 or bfloat16 whose grad and state share their
+    layout go through the compiled kernel, which reads every grad and state tensor itself;
+    CUDA params through the Triton kernels; everything else (other devices, non-dense or
+    re-strided params such as ``p.data = p.data.t()``, DTensor shards that are not plain, a
+    kernel that does not implement an option) runs the rule's torch ops on that param.
+    DTensor params (FSDP2) are updated on their local shards, complex params as real pairs.
     """
 
     rule: ClassVar[Rule]
@@ -63,13 +63,9 @@ class FlatBufferOptimizer(Optimizer):
     #: Name used in error messages (torch's class name for the drop-in optimizers).
     display_name: ClassVar[str] = "optimizer"
 
-    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
-        self._flat: dict[int, _FlatGroup] = {}
-        super().__init__(params, defaults)
-
     # ----------------------------------------------------------------- subclass interface
-    def rule_options(self, group: dict[str, Any]) -> dict[str, Any]:
-        """Keyword arguments of ``rule.update`` for ``group`` (must include ``lr``)."""
+    def rule_options(self, group: dict[str, Any]) -> Mapping[str, Any]:
+        """Keyword options of ``rule.update`` for ``group`` (must include ``lr``)."""
         raise NotImplementedError(f"{type(self).__name__} must implement rule_options(group)")
 
     def state_init(self, group: dict[str, Any]) -> dict[str, StateInit]:
@@ -82,87 +78,24 @@ class FlatBufferOptimizer(Optimizer):
     # ------------------------------------------------------------------ torch.optim API
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        self._flat = {}
+        # State dicts from before torch kept ``step`` as a tensor hold a number: convert it
+        # as torch.optim's own __setstate__ does (load_state_dict comes through here).
+        for group in self.param_groups:
+            for p in group["params"]:
+                p_state = self.state.get(p)
+                if p_state and "step" in p_state and not torch.is_tensor(p_state["step"]):
+                    device = p.device if group.get("capturable") else None
+                    p_state["step"] = torch.tensor(float(p_state["step"]),
+                                                   dtype=_get_scalar_dtype(), device=device)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         super().add_param_group(param_group)
-        group = self.param_groups[-1]
         try:
-            for i, p in enumerate(group["params"]):
-                self._check_param(p, len(self.param_groups) - 1, i)
-            self.validate_param_group(group)
+            self.validate_param_group(self.param_groups[-1])
         except Exception:
             self.param_groups.pop()
             raise
 
-    def _check_param(self, p: Tensor, group_index: int, index: int) -> None:
-        where = f"param {index} of param group {group_index}"
-        if p.is_complex():
-            raise TypeError(
-                f"{type(self).__name__} does not support complex parameters ({where} is "
-                f"{p.dtype}); use torch.optim.{self.display_name} or torch.view_as_real"
-            )
-        if not p.is_floating_point():
-            raise TypeError(f"{type(self).__name__} needs floating-point parameters ({where} "
-                            f"is {p.dtype})")
-        if p.layout != torch.strided:
-            raise TypeError(f"{type(self).__name__} does not support {p.layout} parameters "
-                            f"({where})")
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load a state dict from this class or from the matching ``torch.optim`` class."""
-        super().load_state_dict(state_dict)
-        # torch's loader keeps the caller's tensors; copy them so that the caller's later
-        # changes (e.g. a live optimizer stepping on) cannot leak in before we flatten.
-        for state in self.state.values():
-            for key, value in state.items():
-                if isinstance(value, Tensor):
-                    state[key] = value.clone()
-        self._flat = {}  # the next step copies the loaded state into fresh flat buffers
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the grads of all params: to ``None`` (default) or to zeros, as torch."""
-        for gi, group in enumerate(self.param_groups):
-            flat = self._flat.get(gi)
-            if flat is not None and not flat.matches(group):
-                flat = None
-            if flat is None:
-                self._zero_grads_plain(group["params"], set_to_none)
-                continue
-            for bucket in flat.buckets:
-                if set_to_none:
-                    bucket.adopt_grads = False
-                    for p in bucket.params:
-                        p.grad = None
-                    continue
-                bucket.adopt_grads = True
-                grads = [p.grad for p in bucket.params]
-                bucket.grad.zero_()
-                if not all(map(operator.is_, grads, bucket.grad_views)):
-                    rest = [g for g, v in zip(grads, bucket.grad_views)
-                            if g is not None and g is not v]
-                    self._zero_grads_plain_tensors(rest)
-
-    @staticmethod
-    def _zero_grads_plain(params: list[Tensor], set_to_none: bool) -> None:
-        if set_to_none:
-            for p in params:
-                p.grad = None
-        else:
-            FlatBufferOptimizer._zero_grads_plain_tensors(
-                [p.grad for p in params if p.grad is not None])
-
-    @staticmethod
-    def _zero_grads_plain_tensors(grads: list[Tensor]) -> None:
-        for g in grads:
-            if g.grad_fn is not None:
-                g.detach_()
-            else:
-                g.requires_grad_(False)
-        if grads:
-            torch._foreach_zero_(grads)
-
-    @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> Any:  # type: ignore[override]
         """Perform one optimization step.
 
@@ -175,12 +108,14 @@ class FlatBufferOptimizer(Optimizer):
         -------
         The closure's loss, or None.
         """
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for gi, group in enumerate(self.param_groups):
-            self._step_group(gi, group)
+        differentiable = bool(self.defaults.get("differentiable", False))
+        with torch.set_grad_enabled(differentiable):
+            loss = None
+            if closure is not None:
+                with torch.enable_grad():
+                    loss = closure()
+            for group in self.param_groups:
+                self._step_group(group)
         return loss
 
     @torch.no_grad()
@@ -188,159 +123,88 @@ class FlatBufferOptimizer(Optimizer):
         """Create every param's state now, as frameworks that allocate it at construction do
         (MindSpore's ``mean_square``, TF1's slots), so it can be read or seeded before the
         first step. torch.optim semantics, the default, create it at the first step."""
-        for gi, group in enumerate(self.param_groups):
-            flat = self._flat.get(gi)
-            if flat is None or not flat.matches(group):
-                flat = self._flatten_group(gi, group)
-            options = self.rule_options(group)
+        for group in self.param_groups:
+            options = self.rule.make_options(self.rule_options(group))
             buffers, inits = self.rule.buffers(options), self.state_init(group)
-            for bucket in flat.buckets:
-                self._ensure_state(bucket, group, buffers, inits, None)
+            for p in group["params"]:
+                self._ensure_state(p, p, group, buffers, inits)
 
     # ------------------------------------------------------------------ engine internals
-    def _step_group(self, gi: int, group: dict[str, Any]) -> None:
-        flat = self._flat.get(gi)
-        if flat is None or not flat.matches(group):
-            if not any(p.grad is not None for p in group["params"]):
-                return  # nothing to do; flatten when there is
-            flat = self._flatten_group(gi, group)
-        options = self.rule_options(group)
+    def _step_group(self, group: dict[str, Any]) -> None:
+        options = self.rule.make_options(self.rule_options(group))
+        params: list[Tensor] = group["params"]
+        if group.get("differentiable"):
+            self._step_params(group, range(len(params)), options, allow_kernel=False)
+            return
+        kernel = find_kernel(self.rule.name, "cpu", options)
+        if kernel is None or kernel.run_group is None:
+            self._step_params(group, range(len(params)), options)
+            return
+        # The compiled kernel walks the group itself; it leaves what it cannot take (no state
+        # yet, another device, not dense, a tensor subclass) to the path below.
+        rest, sparse = kernel.run_group(params, self.state, options)
+        if sparse:  # nothing was updated: raise as torch does, before any update
+            raise RuntimeError(self.sparse_grad_message.format(name=self.display_name))
+        if rest:
+            self._step_params(group, rest, options)
+
+    def _step_params(self, group: dict[str, Any], indices: Any, options: Any, *,
+                     allow_kernel: bool = True) -> None:
+        """Update the params at ``indices`` of ``group`` (those with a grad) in order."""
+        params: list[Tensor] = group["params"]
         buffers = self.rule.buffers(options)
         inits = self.state_init(group)
-        for bucket in flat.buckets:
-            if list(map(Tensor.data_ptr, bucket.params)) != bucket.ptrs:
-                flat = self._flatten_group(gi, group)  # re-allocated: rebuild, keep state
-                for rebuilt in flat.buckets:
-                    self._step_bucket(rebuilt, group, options, buffers, inits)
-                return
-        for bucket in flat.buckets:
-            self._step_bucket(bucket, group, options, buffers, inits)
-
-    def _step_bucket(self, bucket: FlatBucket, group: dict[str, Any], options: dict[str, Any],
-                     buffers: tuple[StateBuffer, ...], inits: dict[str, StateInit]) -> None:
-        grads = [p.grad for p in bucket.params]
-        if all(map(operator.is_, grads, bucket.grad_views)):
-            has_grad = None  # every grad already lives in the flat buffer
-        else:
-            has_grad = self._gather_grads(bucket, grads)
-            if not any(has_grad):
-                return
-        self._ensure_state(bucket, group, buffers, inits, has_grad)
-        runs = [(0, len(bucket))] if has_grad is None or all(has_grad) else index_runs(has_grad)
-        for start, stop in runs:
-            bucket.steps[start:stop].add_(1)
-            param, grad, state = bucket.slice(start, stop)
-            state = {b.name: state[b.name] for b in buffers}
-            run_options = options
-            if options.get("bias_correction"):
-                run_options = {**options, "step": bucket.step_views[start].item()}
-            apply_rule(self.rule, param, grad, state, run_options)
-
-    def _gather_grads(self, bucket: FlatBucket, grads: list[Tensor | None]) -> list[bool]:
-        """Copy grads that are not views of the flat grad buffer into it (one foreach op)."""
-        views = bucket.grad_views
-        moved = [i for i, g in enumerate(grads) if g is not None and g is not views[i]]
-        if moved:
-            src = [grads[i] for i in moved]
-            # p.grad's setter already enforces shape, dtype and device; only layout is left
-            if any(g.layout != torch.strided for g in src):  # type: ignore[union-attr]
+        chosen = []
+        for i in indices:
+            p = params[i]
+            grad = p.grad
+            if grad is None:
+                continue
+            if grad.layout != torch.strided:
                 raise RuntimeError(self.sparse_grad_message.format(name=self.display_name))
-            torch._foreach_copy_([views[i] for i in moved], src)
-            if bucket.adopt_grads:
-                params = bucket.params
-                for i in moved:
-                    params[i].grad = views[i]
-        return [g is not None for g in grads]
+            chosen.append((p, grad))
+        by_device: dict[str, tuple[list, list, list, list]] = {}
+        for p, grad in chosen:
+            state = self._ensure_state(p, grad, group, buffers, inits)
+            lists = by_device.setdefault(p.device.type, ([], [], [], []))
+            lists[0].append(_local(p))
+            lists[1].append(_local(grad))
+            lists[2].append({b.name: _local(state[b.name]) for b in buffers})
+            lists[3].append(state["step"])
+        for ps, gs, states, steps in by_device.values():
+            if allow_kernel:
+                run_lists(self.rule, ps, gs, states, steps, options)
+                continue
+            for p, g, state, step in zip(ps, gs, states, steps):
+                step.add_(1)
+                run_torch_ops(self.rule, p, g, state, options, step, chunked=False)
 
-    def _ensure_state(self, bucket: FlatBucket, group: dict[str, Any],
-                      buffers: tuple[StateBuffer, ...], inits: dict[str, StateInit],
-                      has_grad: list[bool] | None) -> None:
-        """Create missing flat buffers and the state of params stepping for the first time."""
-        lr = group["lr"]
+    def _ensure_state(self, p: Tensor, like: Tensor, group: dict[str, Any],
+                      buffers: tuple[StateBuffer, ...], inits: dict[str, StateInit]) -> dict:
+        """``self.state[p]``, created as torch does on first use; buffers that the options
+        need but the state lacks (options changed since) are added."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = (torch.zeros((), dtype=_get_scalar_dtype(), device=p.device)
+                             if group.get("capturable") else
+                             torch.tensor(0.0, dtype=_get_scalar_dtype()))
         for b in buffers:
-            if b.name not in bucket.state:
-                bucket.ensure_buffer(b.name, init_value(inits.get(b.name, b.init), lr))
-                for i, p in enumerate(bucket.params):
-                    if bucket.initialized[i]:  # buffer appeared after init (options changed)
-                        self.state[p][b.name] = bucket.state_views[b.name][i]
-        if bucket.n_initialized == len(bucket):
-            return
-        fresh = [i for i in range(len(bucket))
-                 if not bucket.initialized[i] and (has_grad is None or has_grad[i])]
-        if not fresh:
-            return
-        for b in buffers:
-            bucket.fill_state(b.name, fresh, init_value(inits.get(b.name, b.init), lr))
-        for i in fresh:
-            state = self.state[bucket.params[i]]
-            state.clear()
-            bucket.steps[i] = 0
-            state["step"] = bucket.step_views[i]
-            for b in buffers:
-                state[b.name] = bucket.state_views[b.name][i]
-            bucket.initialized[i] = True
-        bucket.n_initialized += len(fresh)
-
-    def _flatten_group(self, gi: int, group: dict[str, Any]) -> _FlatGroup:
-        """(Re)build the buckets of a group from its params' current data and state."""
-        params: list[Tensor] = group["params"]
-        capturable = bool(group.get("capturable", False))
-        by_kind: dict[tuple[torch.device, torch.dtype], list[Tensor]] = {}
-        for i, p in enumerate(params):
-            self._check_param(p, gi, i)
-            by_kind.setdefault((p.device, p.dtype), []).append(p)
-        buckets = []
-        for (device, _), members in by_kind.items():
-            old_state = {p: dict(self.state[p]) for p in members if self.state.get(p)}
-            old_grads = [p.grad for p in members]
-            bucket = FlatBucket(members, device if capturable else None)
-            with torch.no_grad():
-                self._restore_grads(bucket, old_grads)
-                self._restore_state(bucket, old_state)
-            buckets.append(bucket)
-        flat = _FlatGroup(params, buckets)
-        self._flat[gi] = flat
-        return flat
+            if b.name not in state:
+                state[b.name] = self._new_buffer(p, like, b, group, inits)
+        return state
 
     @staticmethod
-    def _restore_grads(bucket: FlatBucket, grads: list[Tensor | None]) -> None:
-        pairs = [(i, g) for i, g in enumerate(grads) if g is not None
-                 and g.layout == torch.strided and g.shape == bucket.grad_views[i].shape]
-        if not pairs:
-            return
-        torch._foreach_copy_([bucket.grad_views[i] for i, _ in pairs], [g for _, g in pairs])
-        for i, _ in pairs:
-            bucket.params[i].grad = bucket.grad_views[i]
-
-    def _restore_state(self, bucket: FlatBucket, old_state: dict[Tensor, dict[str, Any]]) -> None:
-        """Copy existing per-param state (views of old buffers, or loaded tensors) in."""
-        rule_buffers = {b.name for b in self.rule.state}
-        for i, p in enumerate(bucket.params):
-            state = old_state.get(p)
-            if not state:
-                continue
-            new_state: dict[str, Any] = {}
-            for name, value in state.items():
-                if name == "step":
-                    bucket.steps[i] = float(value)
-                    new_state["step"] = bucket.step_views[i]
-                elif isinstance(value, Tensor) and (name in rule_buffers
-                                                    or value.shape == p.shape):
-                    if value.shape != p.shape:
-                        raise RuntimeError(
-                            f"{type(self).__name__}: param {i} of a {p.dtype} bucket has shape "
-                            f"{tuple(p.shape)} but its state {name!r} has shape "
-                            f"{tuple(value.shape)}; a param must keep its shape once the "
-                            "optimizer holds state for it"
-                        )
-                    bucket.ensure_buffer(name, 0.0)
-                    view = bucket.state_views[name][i]
-                    view.copy_(value)
-                    new_state[name] = view
-                else:
-                    new_state[name] = value
-            if "step" not in new_state:
-                new_state["step"] = bucket.step_views[i]
-            bucket.initialized[i] = True
-            bucket.n_initialized += 1
-            self.state[p] = new_state
+    def _new_buffer(p: Tensor, like: Tensor, buffer: StateBuffer, group: dict[str, Any],
+                    inits: dict[str, StateInit]) -> Tensor:
+        init = inits.get(buffer.name, buffer.init)
+        if init == "lr":
+            lr = group["lr"]
+            if p.is_complex():  # both halves of a complex number start at lr, as torch
+                return torch.full_like(like, complex(lr, lr))
+            # torch.optim.Rprop's own call: a tensor lr that requires grad raises its
+            # TypeError here, as in torch
+            return torch.full_like(like, _to_scalar(lr))
+        value = init_value(init, group["lr"])
+        if value == 0.0:
+            return torch.zeros_like(p, memory_format=torch.preserve_format)
+        return torch.full_like(p, value, memory_format=torch.preserve_format)

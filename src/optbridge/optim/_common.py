@@ -1,4 +1,4 @@
-"""What both drop-in optimizers share: torch's group defaults and unsupported-option errors."""
+"""What both drop-in optimizers share: torch's group defaults and capturable check."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 import torch
 from torch.optim.optimizer import _get_capturable_supported_devices
 
-from optbridge.engine.optimizer import FlatBufferOptimizer
+from optbridge.engine.optimizer import FusedOptimizer
 
 
-class TorchDropIn(FlatBufferOptimizer):
-    """A FlatBufferOptimizer that mirrors one ``torch.optim`` class's API."""
+class TorchDropIn(FusedOptimizer):
+    """A FusedOptimizer that mirrors one ``torch.optim`` class's API."""
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
@@ -21,14 +21,10 @@ class TorchDropIn(FlatBufferOptimizer):
             group.setdefault("differentiable", False)
             group.setdefault("capturable", False)
 
-    def validate_param_group(self, group: dict[str, Any]) -> None:
-        if group.get("differentiable"):
-            raise NotImplementedError(
-                f"{type(self).__name__} does not support differentiable=True (autograd through "
-                f"the optimizer step); use torch.optim.{self.display_name}(differentiable=True)"
-            )
-
-    def _step_group(self, gi: int, group: dict[str, Any]) -> None:
+    def _step_group(self, group: dict[str, Any]) -> None:
+        if group.get("differentiable") and group.get("foreach"):
+            # torch.optim's foreach implementation refuses autograd with this AssertionError
+            raise AssertionError("_foreach ops don't support autograd")
         if group.get("capturable") and not torch.compiler.is_compiling():
             supported = _get_capturable_supported_devices()
             for p in group["params"]:
@@ -38,4 +34,4 @@ class TorchDropIn(FlatBufferOptimizer):
                         "If capturable=True, params and state_steps must be on supported "
                         f"devices: {supported}."
                     )
-        super()._step_group(gi, group)
+        super()._step_group(group)

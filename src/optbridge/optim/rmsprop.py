@@ -1,4 +1,4 @@
-"""FusedRMSprop: ``torch.optim.RMSprop``'s API and results, one fused pass per flat buffer."""
+"""FusedRMSprop: ``torch.optim.RMSprop``'s API and results, one fused pass per param."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ class FusedRMSprop(TorchDropIn):
 
     Same arguments, defaults, validation errors, ``param_groups``, ``state`` keys and
     ``state_dict`` format as ``torch.optim.RMSprop`` in torch 2.13; a state dict saved by one
-    loads into the other and continues on the same trajectory. Params, grads and state live
-    in one flat buffer per (device, dtype) of each param group, updated in one pass: a
-    compiled C++/OpenMP kernel on CPU for float32 and float64 (same operations and
-    rounding as ``torch.optim.RMSprop`` except the square root, which is IEEE instead of
-    torch's MKL one and may differ by one ulp; ``OPTBRIDGE_EXACT_SQRT=1`` uses torch's and is
-    bit-identical, about 3x slower), a Triton kernel on CUDA, and plain torch ops on flat
-    buffers elsewhere and for float16/bfloat16 (torch's own ops, bit-identical).
+    loads into the other and continues on the same trajectory. Params, grads and state stay
+    where they are; each step updates every param in place in one pass: a compiled
+    C++/OpenMP kernel on CPU that reads all grads and state itself (float32 and float64 with
+    torch's operations and rounding except the square root, which is IEEE instead of torch's
+    MKL one and may differ by one ulp; ``OPTBRIDGE_EXACT_SQRT=1`` uses torch's and is
+    bit-identical, about 3x slower; float16 and bfloat16 computed in float32 and rounded once,
+    as torch's fused optimizers), Triton kernels on CUDA, and torch's own ops per param
+    elsewhere (other devices, non-dense params, ``differentiable=True``).
 
     Parameters
     ----------
@@ -49,25 +50,21 @@ class FusedRMSprop(TorchDropIn):
     maximize : bool, default False
         Maximize the objective instead of minimizing it.
     differentiable : bool, default False
-        Must be False: autograd through the step raises ``NotImplementedError``.
+        Run the step under autograd (the rule's torch ops, per param), as torch does.
 
     Raises
     ------
     ValueError
         For a negative ``lr``, ``eps``, ``momentum``, ``weight_decay`` or ``alpha``, or a
         tensor ``lr`` with more than one element (torch's messages).
-    TypeError
-        For complex, integer or sparse parameters.
     RuntimeError
         At ``step`` for sparse gradients ("RMSprop does not support sparse gradients").
 
     Notes
     -----
-    At the first ``step`` every param becomes a view of its flat buffer (``p.data`` is
-    rebound; values, shapes and ``Parameter`` objects are unchanged) and grads are copied into
-    a flat grad buffer; after ``zero_grad(set_to_none=False)`` backward accumulates straight
-    into it. A param re-allocated later (``p.data = t``, ``model.double()``) is detected at
-    the next step and its group re-flattened, keeping the state.
+    Nothing is moved or replaced: ``p``, ``p.grad``, views of one base, ``p.data = ...`` and
+    ``zero_grad`` in both modes behave as with ``torch.optim.RMSprop``. Complex params are
+    updated as (real, imag) pairs and DTensor params (FSDP2) on their local shards, as torch.
 
     Examples
     --------

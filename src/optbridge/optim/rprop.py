@@ -1,4 +1,4 @@
-"""FusedRprop: ``torch.optim.Rprop``'s API and results, one fused pass per flat buffer."""
+"""FusedRprop: ``torch.optim.Rprop``'s API and results, one fused pass per param."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ class FusedRprop(TorchDropIn):
 
     Same arguments, defaults, validation errors, ``state`` keys (``step``, ``prev``,
     ``step_size``) and ``state_dict`` format as ``torch.optim.Rprop`` in torch 2.13; state
-    dicts load both ways. Every operation of Rprop is exact or rounds once, so results are
-    bit-identical to ``torch.optim.Rprop`` on every path (C++ kernel on CPU for float32 and
-    float64, Triton on CUDA for float32, torch ops on flat buffers otherwise).
+    dicts load both ways. Every operation of Rprop is exact or rounds once, so float32 and
+    float64 results are bit-identical to ``torch.optim.Rprop`` on the CPU kernel and on the
+    torch-ops path, NaN and inf included (float16 and bfloat16 are computed in float32 by the
+    kernel, as torch's fused optimizers; Triton on CUDA).
 
     Parameters
     ----------
@@ -38,7 +39,7 @@ class FusedRprop(TorchDropIn):
     maximize : bool, default False
         Maximize the objective instead of minimizing it.
     differentiable : bool, default False
-        Must be False: autograd through the step raises ``NotImplementedError``.
+        Run the step under autograd (the rule's torch ops, per param), as torch does.
 
     Raises
     ------
@@ -46,14 +47,13 @@ class FusedRprop(TorchDropIn):
         For a negative ``lr``, etas outside ``0 < etaminus < 1 < etaplus``, or a tensor
         ``lr`` with more than one element (torch's messages).
     TypeError
-        For complex, integer or sparse parameters.
+        At ``step``, for a tensor ``lr`` that requires grad (torch's ``full_like`` error).
     RuntimeError
         At ``step`` for sparse gradients ("Rprop does not support sparse gradients").
 
     Notes
     -----
-    Params become views of flat buffers at the first ``step``; see
-    :class:`optbridge.optim.FusedRMSprop` for what that means for ``p.data`` and grads.
+    Nothing is moved or replaced; see :class:`optbridge.optim.FusedRMSprop`.
 
     Examples
     --------

@@ -1,7 +1,13 @@
-"""Fused kernels by (rule name, device type); anything without one runs the rule's torch ops."""
+"""Fused kernels by (device type, rule name); anything a kernel does not take runs the rule.
+
+A kernel declares what it implements: the option fields (an allow-list) and the dtypes. Any
+other field of a rule's typed options must hold its default for the kernel to be used, so a
+flag added to a rule later can never be silently ignored by a kernel that predates it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -9,17 +15,39 @@ from typing import Any
 import torch
 from torch import Tensor
 
-KernelFn = Callable[[Tensor, Tensor, dict[str, Tensor], dict[str, Any]], None]
+#: ``run_lists(params, grads, state, steps, options) -> indices not taken``: updates the
+#: params (and their state, by buffer name; each ``steps[i]`` is incremented) in place.
+ListsFn = Callable[[list[Tensor], list[Tensor], dict[str, list[Tensor]], list[Tensor] | None,
+                    Any], list[int]]
+#: ``run_group(params, optimizer_state, options) -> (indices not taken, a grad was sparse)``.
+GroupFn = Callable[[list[Tensor], dict, Any], tuple[list[int], bool]]
 
 
 @dataclass(frozen=True)
 class Kernel:
-    """A fused implementation of one rule on one device type."""
+    """A fused implementation of one rule on one device type.
+
+    ``implements`` names the option fields it honours; ``dtypes`` the param dtypes it takes.
+    ``run_group`` (optional) reads grads and state straight from an optimizer's param group.
+    """
 
     name: str
-    supports: Callable[[dict[str, Any], torch.dtype], bool]
-    run: KernelFn
+    implements: frozenset[str]
+    dtypes: frozenset[torch.dtype]
+    run_lists: ListsFn
     available: Callable[[], bool]
+    run_group: GroupFn | None = None
+
+    def supports(self, options: Any) -> bool:
+        """Whether every option this kernel does not implement holds its default."""
+        for field in dataclasses.fields(options):
+            if field.name in self.implements:
+                continue
+            if field.default is dataclasses.MISSING:
+                return False
+            if getattr(options, field.name) != field.default:
+                return False
+        return True
 
 
 def _cpu_kernels() -> dict[str, Kernel]:
@@ -29,8 +57,10 @@ def _cpu_kernels() -> dict[str, Kernel]:
         return cpu.load() is not None
 
     return {
-        "rmsprop": Kernel("cpu-rmsprop", cpu.rmsprop_supports, cpu.rmsprop, available),
-        "rprop": Kernel("cpu-rprop", cpu.rprop_supports, cpu.rprop, available),
+        "rmsprop": Kernel("cpu-rmsprop", cpu.RMSPROP_IMPLEMENTS, cpu.DTYPES, cpu.rmsprop_lists,
+                          available, cpu.rmsprop_group),
+        "rprop": Kernel("cpu-rprop", cpu.RPROP_IMPLEMENTS, cpu.DTYPES, cpu.rprop_lists,
+                        available, cpu.rprop_group),
     }
 
 
@@ -38,36 +68,36 @@ def _cuda_kernels() -> dict[str, Kernel]:
     from optbridge.engine.kernels import cuda_triton
 
     return {
-        "rmsprop": Kernel("triton-rmsprop", cuda_triton.rmsprop_supports, cuda_triton.rmsprop,
-                          cuda_triton.available),
-        "rprop": Kernel("triton-rprop", cuda_triton.rprop_supports, cuda_triton.rprop,
-                        cuda_triton.available),
+        "rmsprop": Kernel("triton-rmsprop", cuda_triton.RMSPROP_IMPLEMENTS, cuda_triton.DTYPES,
+                          cuda_triton.rmsprop_lists, cuda_triton.available),
+        "rprop": Kernel("triton-rprop", cuda_triton.RPROP_IMPLEMENTS, cuda_triton.DTYPES,
+                        cuda_triton.rprop_lists, cuda_triton.available),
     }
 
 
-_REGISTRY: dict[str, dict[str, Kernel]] = {}
 _FACTORIES: dict[str, Callable[[], dict[str, Kernel]]] = {"cpu": _cpu_kernels,
                                                          "cuda": _cuda_kernels}
+_REGISTRY: dict[str, dict[str, Kernel]] = {}
 
 
-def find_kernel(rule_name: str, device_type: str, dtype: torch.dtype,
-                options: dict[str, Any]) -> Kernel | None:
-    """The fused kernel for this rule, device, dtype and options, or None."""
+def kernels_for(device_type: str) -> dict[str, Kernel]:
+    """The built-in kernels of a device type, by rule name (whether or not they can run)."""
     kernels = _REGISTRY.get(device_type)
     if kernels is None:
         factory = _FACTORIES.get(device_type)
-        kernels = factory() if factory is not None else {}
-        _REGISTRY[device_type] = kernels
-    kernel = kernels.get(rule_name)
-    if kernel is None or not kernel.supports(options, dtype) or not kernel.available():
+        kernels = _REGISTRY[device_type] = factory() if factory is not None else {}
+    return kernels
+
+
+def find_kernel(rule_name: str, device_type: str, options: Any,
+                dtype: torch.dtype | None = None) -> Kernel | None:
+    """The fused kernel for this rule, device and options (and dtype, if given), or None."""
+    kernel = kernels_for(device_type).get(rule_name)
+    if kernel is None or not kernel.supports(options):
         return None
-    return kernel
-
-
-def register_kernel(device_type: str, rule_name: str, kernel: Kernel) -> None:
-    """Add or replace a fused kernel (e.g. for a new rule or device)."""
-    find_kernel("", device_type, torch.float32, {})  # materialise the defaults first
-    _REGISTRY.setdefault(device_type, {})[rule_name] = kernel
+    if dtype is not None and dtype not in kernel.dtypes:
+        return None
+    return kernel if kernel.available() else None
 
 
 def available_kernels() -> dict[str, bool]:

@@ -1,39 +1,50 @@
-"""Build, cache and call the one-pass CPU kernels (C++/OpenMP through ctypes).
+"""Build, cache and call the one-pass CPU kernels (a C++/OpenMP Python extension).
 
-The shared library is compiled once with the system C++ compiler into a cache directory
-keyed by a hash of the source, the flags, the compiler and the CPU, so a fresh process loads
-it in milliseconds. ctypes keeps the kernel free of torch headers (a few seconds to compile,
-no ninja needed). If anything fails the engine falls back to the generic torch-ops path.
+The extension is compiled once with the system C++ compiler against torch's headers into a
+cache directory keyed by a hash of the source, the flags, the compiler, torch's version and
+the CPU, so a later process imports it in milliseconds. It reads ``p.grad`` and the optimizer
+state of every param itself, so a step costs no Python work per tensor. If anything fails the
+engine falls back to the rule's torch ops.
 """
 
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import importlib.machinery
+import importlib.util
 import os
 import platform
 import shutil
 import subprocess
+import sys
+import sysconfig
 import tempfile
 import threading
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from optbridge.engine.kernels.cpu_source import CPU_KERNEL_SOURCE
+from optbridge.engine.rules.rmsprop import RMSpropOptions
+from optbridge.engine.rules.rprop import RpropOptions
 
 CXX_FLAGS = ("-O3", "-march=native", "-fopenmp", "-ffp-contract=off", "-fno-math-errno",
-             "-shared", "-fPIC", "-std=c++17")
-_WD_MODES = {"none": 0, "coupled": 1, "decoupled": 2}
-_MOM_MODES = {"none": 0, "torch": 1, "lr_inside": 2}
-_DTYPE_SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
-# Below this many elements one thread is faster than waking the OpenMP team.
-_PARALLEL_MIN_ELEMENTS = 1 << 15
+             "-shared", "-fPIC", "-std=c++20", "-w")
+#: The dtypes the kernels take (the extension checks each tensor against the same set).
+DTYPES = frozenset({torch.float32, torch.float64, torch.float16, torch.bfloat16})
+#: The options each kernel implements; any other field must hold its default.
+RMSPROP_IMPLEMENTS = frozenset({"lr", "alpha", "eps", "weight_decay", "momentum", "centered",
+                                "maximize", "eps_in_sqrt", "lr_in_momentum",
+                                "decoupled_weight_decay"})
+RPROP_IMPLEMENTS = frozenset({"lr", "etas", "step_sizes", "maximize", "weight_decay"})
+THREADS_VARIABLE = "OPTBRIDGE_CPU_THREADS"
 
 _lock = threading.Lock()
-_library: ctypes.CDLL | None = None
+_library: ModuleType | None = None
 _load_error: str | None = None
 
 
@@ -62,16 +73,29 @@ def _cpu_fingerprint() -> str:
     return model
 
 
+def _torch_flags() -> list[str]:
+    from torch.utils import cpp_extension
+
+    includes = [f"-I{d}" for d in cpp_extension.include_paths()]
+    includes.append(f"-I{sysconfig.get_paths()['include']}")
+    lib = cpp_extension.library_paths()[0]
+    abi = int(torch.compiled_with_cxx11_abi())
+    return [*includes, f"-D_GLIBCXX_USE_CXX11_ABI={abi}", "-DTORCH_API_INCLUDE_EXTENSION_H",
+            f"-L{lib}", f"-Wl,-rpath,{lib}", "-ltorch", "-ltorch_cpu", "-lc10", "-ltorch_python"]
+
+
 def library_path(compiler: str) -> Path:
-    """The cache path of the library for this source, flags, compiler and CPU."""
+    """The cache path of the extension for this source, flags, compiler, torch and CPU."""
     key = hashlib.sha256()
-    for part in (CPU_KERNEL_SOURCE, " ".join(CXX_FLAGS), compiler, _cpu_fingerprint()):
+    for part in (CPU_KERNEL_SOURCE, " ".join(CXX_FLAGS), compiler, _cpu_fingerprint(),
+                 torch.__version__, sys.version):
         key.update(part.encode())
-    return cache_dir() / f"optbridge_cpu_{key.hexdigest()[:20]}.so"
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    return cache_dir() / f"optbridge_cpu_{key.hexdigest()[:20]}{suffix}"
 
 
 def build(verbose: bool = False) -> Path:
-    """Compile the kernel library into the cache if it is not there; return its path."""
+    """Compile the kernel extension into the cache if it is not there; return its path."""
     compiler = _compiler()
     if compiler is None:
         raise RuntimeError("no C++ compiler found (set CXX or install g++)")
@@ -79,33 +103,34 @@ def build(verbose: bool = False) -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    module = target.name.split(".")[0]
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         src = Path(tmp) / "kernels.cpp"
         src.write_text(CPU_KERNEL_SOURCE)
         out = Path(tmp) / target.name
-        cmd = [compiler, *CXX_FLAGS, str(src), "-o", str(out)]
+        cmd = [compiler, *CXX_FLAGS, f"-DTORCH_EXTENSION_NAME={module}", str(src), "-o",
+               str(out), *_torch_flags()]
         if verbose:
             print(" ".join(cmd))
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"compiling the CPU kernel failed:\n{done.stderr[-2000:]}")
         os.replace(out, target)  # atomic: concurrent builders never see a partial file
     return target
 
 
-def _declare(lib: ctypes.CDLL) -> None:
-    p, i64, d, i = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_int
-    for suffix in ("f32", "f64"):
-        fn = getattr(lib, f"rmsprop_{suffix}")
-        fn.argtypes = [p, p, p, p, p, i64, d, d, d, d, d, i, i, i, i, i, p, i]
-        fn.restype = None
-        fn = getattr(lib, f"rprop_{suffix}")
-        fn.argtypes = [p, p, p, p, i64, d, d, d, d, d, i, i]
-        fn.restype = None
+def _import(path: Path) -> ModuleType:
+    name = path.name.split(".")[0]
+    loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
 
 
-def load() -> ctypes.CDLL | None:
-    """The loaded kernel library, building it on first use; None when unavailable."""
+def load() -> ModuleType | None:
+    """The loaded kernel extension, building it on first use; None when unavailable."""
     global _library, _load_error
     if _library is not None or _load_error is not None:
         return _library
@@ -116,11 +141,10 @@ def load() -> ctypes.CDLL | None:
             _load_error = "disabled by OPTBRIDGE_DISABLE_CPU_KERNEL=1"
             return None
         try:
-            lib = ctypes.CDLL(str(build()))
-            _declare(lib)
+            lib = _import(build())
             _SQRT.update(_torch_vml_sqrt())
             _library = lib
-        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        except (OSError, ImportError, RuntimeError, subprocess.SubprocessError) as exc:
             _load_error = str(exc)
     return _library
 
@@ -166,64 +190,80 @@ def load_error() -> str | None:
     return _load_error
 
 
-def _default_threads() -> int:
-    # torch's thread count, like torch's own ops; the kernel hands out 64 Ki-element chunks
-    # dynamically, so a thread whose vCPU is taken by a neighbour delays one chunk only.
-    configured = os.environ.get("OPTBRIDGE_CPU_THREADS")
-    if configured:
-        return max(1, int(configured))
-    return torch.get_num_threads()
+def threads() -> int:
+    """Kernel threads: ``$OPTBRIDGE_CPU_THREADS`` clamped to the CPUs there are, else torch's
+    count. A value that is not a positive integer raises ``ValueError`` naming the variable."""
+    configured = os.environ.get(THREADS_VARIABLE)
+    if not configured:
+        return torch.get_num_threads()
+    try:
+        count = int(configured)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ValueError(f"{THREADS_VARIABLE}={configured!r}: expected a positive integer "
+                         "(the CPU kernel's thread count)")
+    # Each thread is an OpenMP worker with its own stack: more than the CPUs there are only
+    # costs memory (100,000 exhausted it), so the count is clamped.
+    return min(count, os.cpu_count() or 1)
 
 
-def _threads(n: int) -> int:
-    return _default_threads() if n >= _PARALLEL_MIN_ELEMENTS else 1
+def _sqrt_pointers() -> tuple[int, int]:
+    if not _exact_sqrt:
+        return 0, 0
+    return _SQRT.get(torch.float32) or 0, _SQRT.get(torch.float64) or 0
 
 
-def _ptr(t: Tensor | None) -> int | None:
-    return None if t is None else t.data_ptr()
+def _rmsprop_args(options: RMSpropOptions) -> tuple[Any, ...]:
+    wd = float(options.weight_decay)
+    wd_mode = 0 if wd == 0 else (2 if options.decoupled_weight_decay else 1)
+    mom_mode = 0 if not options.uses_momentum else (2 if options.lr_in_momentum else 1)
+    return (float(options.lr), float(options.alpha), float(options.eps), wd,
+            float(options.momentum), wd_mode, mom_mode, bool(options.centered),
+            bool(options.eps_in_sqrt), bool(options.maximize), *_sqrt_pointers(), threads())
 
 
-def rmsprop_supports(options: dict[str, Any], dtype: torch.dtype) -> bool:
-    """Whether the CPU kernel implements these RMSprop options for this dtype."""
-    return (dtype in _DTYPE_SUFFIX and not options.get("nesterov", False)
-            and not options.get("bias_correction", False))
+def _rmsprop_slots(options: RMSpropOptions) -> tuple[str | None, str | None, str | None]:
+    # The kernel's buffer slots, from the same predicates that create the buffers.
+    return ("square_avg", "grad_avg" if options.centered else None,
+            "momentum_buffer" if options.uses_momentum else None)
 
 
-def rmsprop(param: Tensor, grad: Tensor, state: dict[str, Tensor], options: dict[str, Any]) -> None:
-    """RMSprop on contiguous CPU tensors in one pass (see ``rules.rmsprop_`` for the maths)."""
+def rmsprop_group(params: list[Tensor], state: dict, options: RMSpropOptions) -> tuple[list[int], bool]:
+    """RMSprop on a param group in place: (indices left to the caller, a grad was sparse)."""
     lib = load()
     assert lib is not None
-    n = param.numel()
-    wd = float(options.get("weight_decay", 0.0))
-    wd_mode = 0 if wd == 0 else (2 if options.get("decoupled_weight_decay") else 1)
-    momentum = float(options.get("momentum", 0.0))
-    mom_mode = 0 if momentum <= 0 else (2 if options.get("lr_in_momentum") else 1)
-    centered = bool(options.get("centered", False))
-    getattr(lib, "rmsprop_" + _DTYPE_SUFFIX[param.dtype])(
-        param.data_ptr(), grad.data_ptr(), state["square_avg"].data_ptr(),
-        _ptr(state.get("grad_avg")) if centered else None,
-        _ptr(state.get("momentum_buffer")) if mom_mode else None,
-        n, float(options["lr"]), float(options["alpha"]), float(options["eps"]), wd, momentum,
-        wd_mode, int(centered), mom_mode, int(bool(options.get("eps_in_sqrt"))),
-        int(bool(options.get("maximize"))), _SQRT.get(param.dtype) if _exact_sqrt else None,
-        _threads(n),
-    )
+    return lib.rmsprop_group(params, state, _rmsprop_slots(options), "step",
+                             *_rmsprop_args(options))
 
 
-def rprop_supports(options: dict[str, Any], dtype: torch.dtype) -> bool:
-    """Whether the CPU kernel implements these Rprop options for this dtype."""
-    return dtype in _DTYPE_SUFFIX
-
-
-def rprop(param: Tensor, grad: Tensor, state: dict[str, Tensor], options: dict[str, Any]) -> None:
-    """Rprop on contiguous CPU tensors in one pass (see ``rules.rprop_`` for the maths)."""
+def rmsprop_lists(params: list[Tensor], grads: list[Tensor], state: dict[str, list[Tensor]],
+                  steps: list[Tensor] | None, options: RMSpropOptions) -> list[int]:
+    """RMSprop on explicit tensor lists in place; returns the indices it did not take."""
     lib = load()
     assert lib is not None
-    n = param.numel()
-    etaminus, etaplus = options.get("etas", (0.5, 1.2))
-    lo, hi = options.get("step_sizes", (1e-6, 50.0))
-    getattr(lib, "rprop_" + _DTYPE_SUFFIX[param.dtype])(
-        param.data_ptr(), grad.data_ptr(), state["prev"].data_ptr(),
-        state["step_size"].data_ptr(), n, float(etaminus), float(etaplus), float(lo), float(hi),
-        float(options.get("weight_decay", 0.0)), int(bool(options.get("maximize"))), _threads(n),
-    )
+    buffers = [None if name is None else state[name] for name in _rmsprop_slots(options)]
+    return lib.rmsprop_lists(params, grads, buffers, steps, *_rmsprop_args(options))[0]
+
+
+def _rprop_args(options: RpropOptions) -> tuple[Any, ...]:
+    etaminus, etaplus = options.etas
+    lo, hi = options.step_sizes
+    return (float(etaminus), float(etaplus), float(lo), float(hi),
+            float(options.weight_decay), bool(options.maximize), threads())
+
+
+def rprop_group(params: list[Tensor], state: dict, options: RpropOptions) -> tuple[list[int], bool]:
+    """Rprop on a param group in place: (indices left to the caller, a grad was sparse)."""
+    lib = load()
+    assert lib is not None
+    return lib.rprop_group(params, state, ("prev", "step_size"), "step", *_rprop_args(options))
+
+
+def rprop_lists(params: list[Tensor], grads: list[Tensor], state: dict[str, list[Tensor]],
+                steps: list[Tensor] | None, options: RpropOptions) -> list[int]:
+    """Rprop on explicit tensor lists in place; returns the indices it did not take."""
+    lib = load()
+    assert lib is not None
+    buffers = [state["prev"], state["step_size"]]
+    return lib.rprop_lists(params, grads, buffers, steps, *_rprop_args(options))[0]

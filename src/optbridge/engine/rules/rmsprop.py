@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
+import torch
 from torch import Tensor
 
 from optbridge.engine.rules.spec import Rule, StateBuffer
@@ -63,7 +64,8 @@ def rmsprop_(
         avg = avg.add(eps).sqrt_()
     else:
         avg = avg.sqrt_() if avg is not square_avg else avg.sqrt()
-        avg = avg.add_(eps)
+        # Under autograd (differentiable=True) sqrt's output is saved: add out of place.
+        avg = avg.add(eps) if torch.is_grad_enabled() else avg.add_(eps)
 
     if momentum > 0:
         buf = state["momentum_buffer"]
@@ -84,21 +86,40 @@ def rmsprop_(
         param.addcdiv_(grad, avg, value=-lr)
 
 
-def _has_momentum(options: dict[str, Any]) -> bool:
-    return options.get("momentum", 0) > 0
+@dataclass(frozen=True)
+class RMSpropOptions:
+    """The options of ``rmsprop_`` for one param group (see ``optbridge.engine``)."""
 
+    lr: float | Tensor
+    alpha: float
+    eps: float
+    weight_decay: float = 0.0
+    momentum: float = 0.0
+    centered: bool = False
+    maximize: bool = False
+    eps_in_sqrt: bool = False
+    lr_in_momentum: bool = False
+    decoupled_weight_decay: bool = False
+    nesterov: bool = False
+    bias_correction: bool = False
+    #: The step count after this step, read only with ``bias_correction`` (the optimizer
+    #: passes each param's own count).
+    step: int | Tensor | None = None
 
-def _is_centered(options: dict[str, Any]) -> bool:
-    return bool(options.get("centered", False))
+    @property
+    def uses_momentum(self) -> bool:
+        """Whether a momentum buffer exists: ``momentum > 0``, so NaN means none, as torch."""
+        return bool(self.momentum > 0)
 
 
 RMSPROP = Rule(
     name="rmsprop",
     update=rmsprop_,
+    options=RMSpropOptions,
     state=(
         StateBuffer("square_avg", "zeros"),
-        StateBuffer("momentum_buffer", "zeros", when=_has_momentum),
-        StateBuffer("grad_avg", "zeros", when=_is_centered),
+        StateBuffer("momentum_buffer", "zeros", when=lambda o: o.uses_momentum),
+        StateBuffer("grad_avg", "zeros", when=lambda o: bool(o.centered)),
     ),
 )
 """PyTorch-named RMSprop state: ``square_avg``, ``momentum_buffer``, ``grad_avg``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
@@ -34,7 +36,8 @@ def rprop_(
     prev = state["prev"]
     step_size = state["step_size"]
 
-    sign = grad.mul(prev).sign()
+    # Under autograd (differentiable=True) mul saves prev, which is overwritten below.
+    sign = grad.mul(prev.clone() if torch.is_grad_enabled() else prev).sign()
     # torch.where instead of masked assignment: same values, fewer ops on big buffers.
     factor = torch.where(
         sign.gt(0), etaplus, torch.where(sign.lt(0), etaminus, torch.where(sign.eq(0), 1, sign))
@@ -45,9 +48,21 @@ def rprop_(
     prev.copy_(grad)
 
 
+@dataclass(frozen=True)
+class RpropOptions:
+    """The options of ``rprop_`` for one param group."""
+
+    lr: float | Tensor | None = None
+    etas: tuple[float, float] = (0.5, 1.2)
+    step_sizes: tuple[float, float] = (1e-6, 50.0)
+    maximize: bool = False
+    weight_decay: float = 0.0
+
+
 RPROP = Rule(
     name="rprop",
     update=rprop_,
+    options=RpropOptions,
     state=(StateBuffer("prev", "zeros"), StateBuffer("step_size", "lr")),
 )
 """PyTorch-named Rprop state: ``prev`` (zeros) and ``step_size`` (the lr)."""

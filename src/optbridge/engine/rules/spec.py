@@ -1,7 +1,9 @@
-"""Declarations the engine needs from an update rule: its function and its state buffers."""
+"""Declarations the engine needs from an update rule: its function, its options, its state."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -11,7 +13,7 @@ import torch
 StateInit = Literal["zeros", "ones", "lr"] | float
 
 
-def _always(options: Mapping[str, Any]) -> bool:
+def _always(options: Any) -> bool:
     return True
 
 
@@ -26,17 +28,18 @@ class StateBuffer:
     init : {"zeros", "ones", "lr"} or float
         Initial value: zeros, ones, the group's learning rate, or a constant.
     when : callable, optional
-        ``when(options) -> bool``: whether the buffer exists for these rule options.
+        ``when(options) -> bool`` on the rule's typed options: whether the buffer exists.
+        The kernels read the same predicate, so a buffer a kernel uses always exists.
     """
 
     name: str
     init: StateInit = "zeros"
-    when: Callable[[Mapping[str, Any]], bool] = _always
+    when: Callable[[Any], bool] = _always
 
 
 @dataclass(frozen=True)
 class Rule:
-    """An update rule: an in-place function plus the state it keeps.
+    """An update rule: an in-place function, its typed options and the state it keeps.
 
     Parameters
     ----------
@@ -45,6 +48,10 @@ class Rule:
         torch-ops path.
     update : callable
         ``update(param, grad, state, **options) -> None``, in place on ``param`` and ``state``.
+    options : type, optional
+        A frozen dataclass whose fields are ``update``'s keyword options. ``make_options``
+        builds it once per param group; kernels compare its fields with what they implement.
+        Default: one derived from ``update``'s keyword-only parameters.
     state : tuple of StateBuffer
         The buffers, in creation order.
     """
@@ -52,10 +59,45 @@ class Rule:
     name: str
     update: Callable[..., None]
     state: tuple[StateBuffer, ...] = field(default_factory=tuple)
+    options: type = None  # type: ignore[assignment]  # filled in by __post_init__
 
-    def buffers(self, options: Mapping[str, Any]) -> tuple[StateBuffer, ...]:
-        """The buffers that exist for ``options``."""
+    def __post_init__(self) -> None:
+        if self.options is None:
+            object.__setattr__(self, "options", options_type_of(self.name, self.update))
+
+    def make_options(self, values: Mapping[str, Any] | Any) -> Any:
+        """The typed options from a mapping (``rule_options``' result) or an options value."""
+        if isinstance(values, self.options):
+            return values
+        names = {f.name for f in dataclasses.fields(self.options)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise TypeError(f"rule {self.name!r} has no option(s) {', '.join(unknown)}; "
+                            f"its options are {', '.join(sorted(names))}")
+        return self.options(**values)
+
+    def buffers(self, options: Any) -> tuple[StateBuffer, ...]:
+        """The buffers that exist for ``options`` (typed, see ``make_options``)."""
         return tuple(b for b in self.state if b.when(options))
+
+
+def options_type_of(name: str, update: Callable[..., None]) -> type:
+    """A frozen dataclass of ``update``'s keyword-only parameters (their defaults kept)."""
+    fields: list[Any] = []
+    for param in inspect.signature(update).parameters.values():
+        if param.kind is not inspect.Parameter.KEYWORD_ONLY:
+            continue
+        if param.default is inspect.Parameter.empty:
+            fields.append((param.name, Any))
+        else:
+            fields.append((param.name, Any, field(default=param.default)))
+    fields.sort(key=lambda f: len(f) == 3)  # required fields first, as dataclasses need
+    return dataclasses.make_dataclass(f"{name}_options", fields, frozen=True)
+
+
+def as_kwargs(options: Any) -> dict[str, Any]:
+    """The fields of a typed options value as keyword arguments of the rule function."""
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
 
 
 def init_value(init: StateInit, lr: float | torch.Tensor) -> float:

@@ -79,6 +79,7 @@ STDDEV_BIAS_CORRECTED = Rule(
     name="optax_stddev_bias_corrected",  # no kernel: the engine's generic torch-ops path
     update=stddev_bias_corrected_,
     state=RMSPROP.state,
+    options=RMSPROP.options,  # the facade passes RMSprop's options; the function takes its own
 )
 
 

@@ -1,8 +1,10 @@
 """Ascend ``torch_npu.optim.NpuFusedRMSprop`` on the shared engine, on any device.
 
 torch_npu's fused optimizers move every parameter and gradient into one flat buffer per dtype
-on the first step and run ordinary torch ops once per buffer; the shared engine does the same,
-so this facade only adds torch_npu's constructor, its dtype rule and its ``zero_grad``.
+on the first step (its documentation warns of "unpredictable results" when user code holds on
+to them). The shared engine moves nothing: it updates each parameter in place, so this facade
+keeps torch_npu's interface (constructor and validation, float32/float16 only, ``zero_grad``
+refusing ``set_to_none=True``) without those hazards.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from typing import Any
 
 import torch
 
-from optbridge.engine import RMSPROP, FlatBufferOptimizer
+from optbridge.engine import RMSPROP, FusedOptimizer
 
 __all__ = ["NpuFusedRMSprop"]
 
 _FUSED_DTYPES = (torch.float32, torch.float16)
 
 
-class NpuFusedRMSprop(FlatBufferOptimizer):
-    r"""torch_npu's ``NpuFusedRMSprop``: PyTorch's RMSprop maths on combined flat buffers.
+class NpuFusedRMSprop(FusedOptimizer):
+    r"""torch_npu's ``NpuFusedRMSprop``: PyTorch's RMSprop maths, fused, params left in place.
 
     Parameters
     ----------
@@ -48,9 +50,10 @@ class NpuFusedRMSprop(FlatBufferOptimizer):
     -----
     No ``maximize``, ``foreach``, ``capturable`` or ``differentiable`` arguments. State per
     parameter: ``step``, ``square_avg``, ``momentum_buffer`` (momentum > 0), ``grad_avg``
-    (centered). ``zero_grad()`` zeroes the combined gradient buffer in place (its default is
-    ``set_to_none=False``); ``zero_grad(set_to_none=True)`` raises ``ValueError`` because the
-    gradients must stay views of the combined buffer.
+    (centered). ``zero_grad()`` zeroes the gradients in place (its default is
+    ``set_to_none=False``); ``zero_grad(set_to_none=True)`` raises ``ValueError`` as in
+    torch_npu. Unlike torch_npu, parameters and gradients are never moved into combined
+    buffers: references to them, views of one tensor and ``p.data = ...`` keep working.
 
     Examples
     --------
