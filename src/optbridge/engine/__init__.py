@@ -144,13 +144,9 @@ from optbridge.engine.rules import (
     rprop_,
 )
 
-#: The former name, still imported by ``optbridge.compat`` while it moves (issue 16).
-FlatBufferOptimizer = FusedOptimizer
-
 __all__ = [
     "RMSPROP",
     "RPROP",
-    "FlatBufferOptimizer",
     "FusedOptimizer",
     "RMSpropOptions",
     "RpropOptions",

@@ -12,12 +12,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbridge.engine import RMSPROP, FlatBufferOptimizer
+from optbridge.engine import RMSPROP, FusedOptimizer
 
 __all__ = ["RMSprop"]
 
 
-class _KerasRMSpropEngine(FlatBufferOptimizer):
+class _KerasRMSpropEngine(FusedOptimizer):
     """The engine side: one group with weight decay, one without (exclusions)."""
 
     rule = RMSPROP

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from optbridge.engine import FlatBufferOptimizer
+from optbridge.engine import FusedOptimizer
 from optbridge.frameworks.mindspore._validator import (
     check_non_negative_float,
     check_positive_float,
@@ -26,7 +26,7 @@ def _f32(value: float) -> float:
     return float(np.float32(value))
 
 
-class MindSporeOptimizer(FlatBufferOptimizer):
+class MindSporeOptimizer(FusedOptimizer):
     """Shared base of the MindSpore facades (not public).
 
     Subclasses call :meth:`_parse` first (MindSpore's base-class checks come first), then
@@ -106,7 +106,7 @@ class MindSporeOptimizer(FlatBufferOptimizer):
         return list(groups.values())
 
     def _start_engine(self, groups: list[dict], defaults: dict) -> None:
-        FlatBufferOptimizer.__init__(self, groups, defaults)
+        FusedOptimizer.__init__(self, groups, defaults)
         # MindSpore allocates its accumulators (``ms``, ``moment``, ...) in the constructor.
         self.materialize_state()
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from optbridge.engine import RMSPROP, FlatBufferOptimizer
+from optbridge.engine import RMSPROP, FusedOptimizer
 
 __all__ = ["RMSprop"]
 
 
-class RMSprop(FlatBufferOptimizer):
+class RMSprop(FusedOptimizer):
     r"""OneFlow's ``optim.RMSprop``: epsilon inside the root, no momentum.
 
     Per element, with ``g`` the gradient plus coupled weight decay (``g + weight_decay*w``,

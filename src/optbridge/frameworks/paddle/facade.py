@@ -9,12 +9,12 @@ from typing import Any
 
 from torch import Tensor
 
-from optbridge.engine import RMSPROP, RPROP, FlatBufferOptimizer
+from optbridge.engine import RMSPROP, RPROP, FusedOptimizer
 
 __all__ = ["RMSProp", "Rprop"]
 
 
-class _PaddleOptimizer(FlatBufferOptimizer):
+class _PaddleOptimizer(FusedOptimizer):
     """Paddle's ``Optimizer`` base behaviour (not public)."""
 
     def _paddle_init(self, learning_rate: Any, parameters: Any, defaults: dict,

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbridge.engine import RMSPROP, FlatBufferOptimizer
+from optbridge.engine import RMSPROP, FusedOptimizer
 
 __all__ = ["RMSPropOptimizer", "UnimplementedError"]
 
@@ -27,7 +27,7 @@ Number = float | Callable[[], float]
 _SLOTS = {"rms": "square_avg", "momentum": "momentum_buffer", "mg": "grad_avg"}
 
 
-class _Tf1RMSPropEngine(FlatBufferOptimizer):
+class _Tf1RMSPropEngine(FusedOptimizer):
     rule = RMSPROP
 
     def rule_options(self, group: dict) -> dict:
