@@ -51,11 +51,13 @@ bench: $(STAMP) ## Benchmark the fused optimizers and the simulated NPU (about 4
 	$(BIN)/python -m optbridge.bench
 
 # CHECK=1: compare with the committed records instead of rewriting them (what CI runs).
-frameworks: $(STAMP) ## Run every native snippet on its real framework (envs in build/frameworks); CHECK=1 compares
+frameworks: $(STAMP) ## Run every native snippet and port recipe on its real framework (envs in build/frameworks); CHECK=1 compares
 	$(BIN)/python -m optbridge.native --python $(PYTHON) $(if $(CHECK),--check)
+	$(BIN)/python -m optbridge.port.real $(if $(CHECK),--check)
 
-frameworks-check: $(STAMP) ## Re-run every native snippet and fail on any difference from its record
+frameworks-check: $(STAMP) ## Re-run every native snippet and port recipe and fail on any difference from its record
 	$(BIN)/python -m optbridge.native --python $(PYTHON) --check
+	$(BIN)/python -m optbridge.port.real --check
 
 goldens: $(STAMP) ## Maintainers: re-record each framework's data/ from the real frameworks (see README)
 	$(BIN)/python -m optbridge.frameworks.recording

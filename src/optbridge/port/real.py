@@ -1,6 +1,6 @@
 """Run every table's source script and its port on the real frameworks; record the gap.
 
-    python -m optbridge.port.real [--only SLUG] [--output DIR]
+    python -m optbridge.port.real [--only SLUG] [--output DIR] [--check]
 
 Each side is the complete script the page shows (:func:`optbridge.port.page.scripts`), run by
 the Python of that framework's virtual environment, the one ``make frameworks`` creates under
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from optbridge.mappings import MappingFile, load_all
+from optbridge.native.compare import RERUN_TOLERANCE
 from optbridge.native.runtimes import RUNTIMES, Runtime
 
 from .page import RECORDS_IN_SOURCE, record_path, script_hashes, scripts
@@ -100,12 +101,35 @@ def _gap(source: dict[str, Any], target: dict[str, Any]) -> float | None:
     return max(abs(a - b) for a, b in zip(source["weights"], target["weights"], strict=True))
 
 
+def record_differences(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
+    """How a fresh run differs from its record beyond float rounding; empty when it agrees."""
+    problems = []
+    for name, side in recorded.items():
+        if not isinstance(side, dict):
+            continue
+        now = fresh.get(name)
+        if now is None:
+            problems.append(f"{name}: recorded, but the table no longer has this script")
+            continue
+        for key in ("sha256", "ran", "version"):
+            if side.get(key) != now.get(key):
+                problems.append(f"{name}: {key} is {now.get(key)!r}, recorded {side.get(key)!r}")
+        if side.get("ran") and now.get("ran"):
+            for i, (a, b) in enumerate(zip(now["weights"], side["weights"], strict=True)):
+                if abs(a - b) > RERUN_TOLERANCE[0] + RERUN_TOLERANCE[1] * abs(b):
+                    problems.append(f"{name}: weights[{i}] = {a!r}, recorded {b!r}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m optbridge.port.real", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", help="a table slug, e.g. pytorch/Rprop-paddle")
     parser.add_argument("--mappings", type=Path, default=Path("docs/mappings"))
     parser.add_argument("--output", type=Path, default=RECORDS)
+    parser.add_argument("--check", action="store_true",
+                        help="re-run and compare with the records (float rounding only); write "
+                             "nothing")
     args = parser.parse_args(argv)
     items = [i for i in load_all(args.mappings) if not args.only or i.slug in args.only]
     failed = 0
@@ -119,6 +143,17 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             continue
         path = record_path(item.slug, args.output)
+        if args.check:
+            if not path.exists():
+                print(f"{item.slug}: no record at {path}: run make frameworks", file=sys.stderr)
+                failed += 1
+                continue
+            problems = record_differences(json.loads(path.read_text(encoding="utf-8")), data)
+            for problem in problems:
+                print(f"{item.slug}: {problem}", file=sys.stderr)
+            failed += bool(problems)
+            print(f"{item.slug}: {'differs from' if problems else 'matches'} {path}")
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"{item.slug}: weights differ by {data['weights_gap']} -> {path}")
