@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -32,6 +33,8 @@ class SGD:
 
     def __init__(self, params, learning_rate=0.01):
         self.params = list(params)
+        if any(isinstance(p, dict) for p in self.params):
+            raise TypeError("ToyFlow's SGD takes no parameter groups")
         self.learning_rate = learning_rate
 
     @torch.no_grad()
@@ -52,14 +55,42 @@ class ToyDriver(Driver):
         self.optimizer.apply([grads[n] for n in self.params])
 '''
 
-TOY = Framework(
-    key="toy",
-    mapping_key="toy",
-    display_name="ToyFlow",
-    facade="toyflow_room.facade",
-    driver="toyflow_room.driver:ToyDriver",
-    modules=("toyflow_room",),
-)
+#: The room's record of the real API: ToyFlow is not installed, so, like torch_npu's, its
+#: signature is transcribed (``derived_from_source``) and the displayed signature is checked
+#: against it.
+RECORD = {
+    "framework": "toy",
+    "framework_version": "0.1",
+    "api": "toy.optim.SGD",
+    "derived_from_source": True,
+    "command": "transcribed from FACADE's def line",
+    "signature": [
+        {"name": "params", "kind": "POSITIONAL_OR_KEYWORD", "default": "<required>"},
+        {"name": "learning_rate", "kind": "POSITIONAL_OR_KEYWORD", "default": 0.01},
+    ],
+}
+
+
+def toy_framework(room: Path) -> Framework:
+    return Framework(
+        key="toy",
+        mapping_key="toy",
+        display_name="ToyFlow",
+        facade="toyflow_room.facade",
+        driver="toyflow_room.driver:ToyDriver",
+        modules=("toyflow_room",),
+        data_dir=room / "data",
+    )
+
+
+def torch_signature() -> str:
+    """torch.optim.SGD's signature as a page shows it: names and defaults, no annotations."""
+    shown = []
+    for p in inspect.signature(torch.optim.SGD).parameters.values():
+        if p.kind is p.KEYWORD_ONLY and "*" not in shown:
+            shown.append("*")
+        shown.append(p.name if p.default is p.empty else f"{p.name}={p.default!r}")
+    return f"torch.optim.SGD({', '.join(shown)})"
 
 
 def _row(**fields: str) -> str:
@@ -69,7 +100,8 @@ def _row(**fields: str) -> str:
 
 def mapping_table() -> str:
     """toy.optim.SGD -> torch.optim.SGD, a row for every parameter of torch's signature."""
-    rows = _row(source="params", target="params", difference="consistent", check="same_steps")
+    rows = _row(source="params", target="params", difference="behaviour-differs",
+                check="no_groups")
     rows += _row(source="learning_rate", target="lr", source_default="0.01",
                  target_default="0.001", difference="renamed-default-differs",
                  check="same_steps")
@@ -94,12 +126,12 @@ def mapping_table() -> str:
         [target]
         framework = "pytorch"
         api = "torch.optim.SGD"
-        signature = "torch.optim.SGD(params, lr=0.001)"
+        signature = "{torch_signature}"
         doc_url = "https://docs.pytorch.org/docs/2.13/generated/torch.optim.SGD.html"
         version = "2.13.0"
         counterpart = "torch.optim:SGD"
 
-        ''') + rows + textwrap.dedent('''\
+        ''').replace("{torch_signature}", torch_signature()) + rows + textwrap.dedent('''\
         [checks.same_steps]
         kind = "trajectory"
         steps = 5
@@ -107,6 +139,13 @@ def mapping_table() -> str:
         target = { lr = 0.1 }
         expect = "agree"
         tolerance = 1e-6
+
+        [checks.no_groups]
+        kind = "validation"
+        source_groups = [{}]
+        target_groups = [{}]
+        source_raises = "TypeError"
+        target_raises = "none"
         ''')
 
 
@@ -118,11 +157,19 @@ def docs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (room / "__init__.py").write_text("", encoding="utf-8")
     (room / "facade.py").write_text(FACADE, encoding="utf-8")
     (room / "driver.py").write_text(DRIVER, encoding="utf-8")
+    (room / "data").mkdir()
+    (room / "data" / "toy.optim.SGD.json").write_text(json.dumps(RECORD), encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path / "code"))
     table = tmp_path / "docs" / "mappings" / "toy" / "SGD-pytorch.toml"
     table.parent.mkdir(parents=True)
     table.write_text(mapping_table(), encoding="utf-8")
     return tmp_path / "docs"
+
+
+@pytest.fixture
+def toy(docs: Path) -> Framework:
+    """ToyFlow's declaration, its room being the one ``docs`` wrote."""
+    return toy_framework(docs.parent / "code" / "toyflow_room")
 
 
 def test_an_unregistered_framework_is_refused_by_name(docs: Path) -> None:
@@ -132,9 +179,9 @@ def test_an_unregistered_framework_is_refused_by_name(docs: Path) -> None:
                for p in info.value.problems), info.value.problems
 
 
-def test_the_checks_pick_up_a_registered_framework(docs: Path,
+def test_the_checks_pick_up_a_registered_framework(docs: Path, toy: Framework,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(frameworks.registry(), "toy", TOY)
+    monkeypatch.setitem(frameworks.registry(), "toy", toy)
     [item] = load_all(docs / "mappings")
     assert driver_for(item.mapping.source.counterpart).__name__ == "ToyDriver"
     report = check_mapping(item, recorded=True)
@@ -145,18 +192,18 @@ def test_the_checks_pick_up_a_registered_framework(docs: Path,
     assert statuses["source.api"] == "skip"  # toy is not an installed package
 
 
-def test_a_broken_driver_fails_the_check(docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_driver_fails_the_check(docs: Path, toy: Framework, monkeypatch: pytest.MonkeyPatch) -> None:
     """Falling back to the torch-like driver (``step()``) cannot run ToyFlow: the registry's
     driver is what made the check pass."""
     monkeypatch.setitem(frameworks.registry(), "toy", Framework(
-        **{**TOY.__dict__, "driver": "optbridge.mappings.checks.drivers:Driver"}))
+        **{**toy.__dict__, "driver": "optbridge.mappings.checks.drivers:Driver"}))
     [item] = load_all(docs / "mappings")
     [claim] = [c for c in check_mapping(item).failures if c.where == "checks.same_steps"]
     assert "step" in claim.detail, claim.detail
 
 
-def test_compat_imports_a_registered_facade(docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(frameworks.registry(), "toy", TOY)
+def test_compat_imports_a_registered_facade(docs: Path, toy: Framework, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(frameworks.registry(), "toy", toy)
     import optbridge.compat
 
     try:
@@ -169,11 +216,11 @@ def test_compat_imports_a_registered_facade(docs: Path, monkeypatch: pytest.Monk
         vars(optbridge.compat).pop("toy", None)
 
 
-def test_the_site_renders_a_registered_framework(docs: Path,
+def test_the_site_renders_a_registered_framework(docs: Path, toy: Framework,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from sphinx.application import Sphinx
 
-    monkeypatch.setitem(frameworks.registry(), "toy", TOY)
+    monkeypatch.setitem(frameworks.registry(), "toy", toy)
     (docs / "conf.py").write_text(
         'extensions = ["myst_parser", "optbridge.sphinxext"]\n'
         'optbridge_mappings_dir = "mappings"\nexclude_patterns = ["mappings/**"]\n',
@@ -186,7 +233,7 @@ def test_the_site_renders_a_registered_framework(docs: Path,
     app.build()
     assert app.statuscode == 0 and not warnings.getvalue(), warnings.getvalue()
     page = (docs / "_build" / "migration" / "toy" / "SGD-pytorch.html").read_text("utf-8")
-    assert "Differences with toy.optim.SGD" in page
+    assert "Differences between toy.optim.SGD and torch.optim.SGD" in page
     assert "ToyFlow" in page and "This build verified" in page
     index = (docs / "_build" / "migration" / "toy" / "index.html").read_text("utf-8")
     assert "ToyFlow API mappings" in index

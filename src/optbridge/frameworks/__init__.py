@@ -3,7 +3,11 @@
 ``optbridge/frameworks/<name>/`` holds everything about one framework: its declaration
 (``__init__.py``: a :class:`Framework`), its facade (the framework's optimizers on torch tensors,
 public as ``optbridge.compat.<name>``), its check driver, its recorder and the data recorded from
-the real package (``data/<api>.json``). The checks, the site and ``make goldens`` find a framework
+the real package. ``data/`` holds files of two kinds, told apart by name: ``<api>.json``, the
+API record (signature and update cases, written by the room's ``recorder``, or transcribed from
+the source and marked ``derived_from_source`` where the package cannot run here), and
+``<api>.mapping-cases.json``, runs of the real package that mapping tables' ``recorded`` checks
+compare against (written by the room's ``mapping_cases`` module). The checks, the site and ``make goldens`` find a framework
 only through :func:`registry`, so adding one is a folder plus one line in :data:`ROOMS`.
 
 Nothing here imports torch: the recorders run inside each framework's own environment.
@@ -16,6 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+#: Name ending of a room's recorded mapping cases (``<api>.mapping-cases.json``).
+MAPPING_CASES_SUFFIX = ".mapping-cases.json"
 
 #: The rooms, in the order the site lists their frameworks (the reference first).
 ROOMS = (
@@ -54,7 +61,8 @@ class Framework:
     api_aliases: Mapping[str, str] = field(default_factory=dict)
     #: Abbreviations of the top-level package in qualified names (``tf`` -> ``tensorflow``).
     import_aliases: Mapping[str, str] = field(default_factory=dict)
-    #: Folder of the recorded ``<api>.json`` files (None: nothing recorded).
+    #: Folder of the recorded files, ``<api>.json`` and ``<api>.mapping-cases.json`` (None:
+    #: nothing recorded).
     data_dir: Path | None = None
     #: Module with ``record() -> {api: document}``, run by ``make goldens`` (None: none).
     recorder: str | None = None
@@ -77,6 +85,24 @@ class Framework:
             return None
         path = self.data_dir / f"{self.api_aliases.get(api, api)}.json"
         return path if path.is_file() else None
+
+    def api_records(self) -> dict[str, Path]:
+        """Every API record of this room (``<api>.json``), by API name."""
+        return {p.name.removesuffix(".json"): p for p in self._data_files()
+                if not p.name.endswith(MAPPING_CASES_SUFFIX)}
+
+    def mapping_cases_files(self) -> dict[str, Path]:
+        """Every file of recorded mapping cases (``<api>.mapping-cases.json``), by API name."""
+        return {p.name.removesuffix(MAPPING_CASES_SUFFIX): p for p in self._data_files()
+                if p.name.endswith(MAPPING_CASES_SUFFIX)}
+
+    @property
+    def mapping_cases_recorder(self) -> str:
+        """The module that records this room's mapping cases (run in the framework's env)."""
+        return f"optbridge.frameworks.{self.key}.mapping_cases"
+
+    def _data_files(self) -> list[Path]:
+        return [] if self.data_dir is None else sorted(self.data_dir.glob("*.json"))
 
     def load_driver(self) -> type:
         """The driver class that ``driver`` names."""
@@ -123,6 +149,11 @@ def framework_of(module: str) -> Framework | None:
 def recorded_file(api: str) -> Path | None:
     """The JSON recorded from the real ``api`` (e.g. ``"mindspore.nn.RMSProp"``), if any."""
     return next((p for f in registry().values() if (p := f.recorded_file(api))), None)
+
+
+def mapping_cases_file(api: str) -> Path | None:
+    """The recorded mapping cases of the real ``api`` (``<api>.mapping-cases.json``), if any."""
+    return next((p for f in registry().values() if (p := f.mapping_cases_files().get(api))), None)
 
 
 def import_aliases() -> dict[str, str]:

@@ -13,8 +13,9 @@ import torch
 from torch import Tensor
 
 from optbridge.engine import RMSPROP, FusedOptimizer
+from optbridge.frameworks.keras import schedules
 
-__all__ = ["RMSprop"]
+__all__ = ["RMSprop", "schedules"]
 
 
 class _KerasRMSpropEngine(FusedOptimizer):
@@ -45,7 +46,8 @@ class RMSprop:
     Parameters
     ----------
     learning_rate : float, LearningRateSchedule-like or callable, default 0.001
-        A ``float`` (an int raises ``ValueError``, as Keras), a schedule object called with
+        A ``float`` (an int raises ``ValueError``, as Keras), a schedule object (e.g.
+        ``schedules.ExponentialDecay``, serialised by ``get_config`` as Keras does) called with
         the iteration count, or a callable with no arguments.
     rho : float, default 0.9
     momentum : float, default 0.0
@@ -279,7 +281,12 @@ class RMSprop:
     def get_config(self) -> dict:
         """Keras-style configuration dictionary."""
         lr = self._learning_rate
-        return {"name": self.name, "learning_rate": lr if not callable(lr) else repr(lr),
+        if isinstance(lr, schedules.LearningRateSchedule):  # serialised as Keras does
+            lr = {"module": "keras.optimizers.schedules", "class_name": type(lr).__name__,
+                  "config": lr.get_config(), "registered_name": None}
+        elif callable(lr):
+            lr = repr(lr)
+        return {"name": self.name, "learning_rate": lr,
                 "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
                 "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
                 "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,

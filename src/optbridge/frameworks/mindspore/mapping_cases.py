@@ -1,7 +1,7 @@
 """Record ``mindspore.experimental.optim`` (the PyTorch-compatible optimizers, which the facade
 does not model) for the mapping checks.
 
-``PYTHONPATH=src /work/envs/mindspore/bin/python -m optbridge.frameworks.mindspore.mapping_cases``
+``PYTHONPATH=src build/frameworks/mindspore/bin/python -m optbridge.frameworks.mindspore.mapping_cases``
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Record Paddle's parameter-group behaviour for the mapping checks (the facade has no groups).
 
-``PYTHONPATH=src /work/envs/paddle/bin/python -m optbridge.frameworks.paddle.mapping_cases``
+``PYTHONPATH=src build/frameworks/paddle/bin/python -m optbridge.frameworks.paddle.mapping_cases``
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ run of the real package recorded by a room's ``mapping_cases`` module. The probl
 copies of :mod:`optbridge.mappings.checks.problems` (which needs torch, absent from the
 frameworks' environments); ``tests/mappings`` keeps the two in step.
 
-Run, e.g.: ``PYTHONPATH=src /work/envs/paddle/bin/python -m optbridge.frameworks.paddle.mapping_cases``.
+Run from the repository root in the environment ``make frameworks`` creates, e.g.:
+``PYTHONPATH=src build/frameworks/paddle/bin/python -m optbridge.frameworks.paddle.mapping_cases``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 import numpy as np
 
 Gradient = Callable[[dict[str, np.ndarray], int], dict[str, np.ndarray]]
+#: The repository root: the recorded command names an interpreter below it relative to it.
+ROOT = Path(__file__).resolve().parents[4]
 NAMED = {"dense.weight": [1.0, -2.0, 3.0], "bn.gamma": [0.5, -1.5]}
 
 
@@ -64,9 +67,16 @@ def record(api: str, version: str, module: str, cases: dict[str, dict[str, Any]]
         "api": api,
         "framework_version": version,
         "python_version": platform.python_version(),
-        "command": f"PYTHONPATH=src {Path(sys.executable)} -m {module}",
+        "command": f"PYTHONPATH=src {_interpreter()} -m {module}",
         "cases": cases,
     }
     path = out_dir / f"{api}.mapping-cases.json"
     path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return path
+
+
+def _interpreter() -> Path:
+    """This Python, relative to the repository root when below it (``build/frameworks/...``),
+    so that the recorded command runs on any checkout."""
+    python = Path(sys.executable)
+    return python.relative_to(ROOT) if python.is_relative_to(ROOT) else python

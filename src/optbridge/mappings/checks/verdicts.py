@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from optbridge.frameworks import registry
+from optbridge.frameworks import MAPPING_CASES_SUFFIX, mapping_cases_file
 from optbridge.mappings.schema import Mapping, RecordedCheck, TrajectoryCheck, ValidationCheck
 
 from .drivers import Driver, driver_for
@@ -115,14 +115,13 @@ def _judge(check: TrajectoryCheck | RecordedCheck, diff: float) -> Verdict:
 
 def recorded_case(api: str, case: str) -> dict[str, Any]:
     """The case ``case`` of the run of ``api`` recorded in a framework's room."""
-    name = f"{api}.mapping-cases.json"
-    paths = [f.data_dir / name for f in registry().values()
-             if f.data_dir is not None and (f.data_dir / name).is_file()]
-    if not paths:
-        raise LookupError(f"no recorded run of {api} ({name} in optbridge/frameworks/*/data)")
-    cases = json.loads(paths[0].read_text(encoding="utf-8"))["cases"]
+    path = mapping_cases_file(api)
+    if path is None:
+        raise LookupError(f"no recorded run of {api} ({api}{MAPPING_CASES_SUFFIX} in "
+                          "optbridge/frameworks/*/data)")
+    cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
     if case not in cases:
-        raise LookupError(f"{paths[0].name} has no case {case!r} (it has {sorted(cases)})")
+        raise LookupError(f"{path.name} has no case {case!r} (it has {sorted(cases)})")
     return cases[case]
 
 
