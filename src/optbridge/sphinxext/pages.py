@@ -49,7 +49,7 @@ def write_pages(srcdir: Path, mappings: list[MappingFile]) -> set[Path]:
         _checked(item, stem, FILE_STEM, "file name")
         source = _checked(item, item.mapping.source.api, API_NAME, "source.api")
         target = _checked(item, item.mapping.target.api, API_NAME, "target.api")
-        # Several pages share a source API ("Differences with torch.optim.RMSprop"), so the
+        # Several pages share a source API (torch.optim.RMSprop has three targets), so the
         # navigation names both sides; API names read the same in every language.
         entry = f"{source} → {target} <{stem}>"
         frameworks.setdefault(framework, []).append(entry)
