@@ -7,7 +7,7 @@ const WRAP_AT_DOTS = [
   ".bd-article h1", ".bd-article h2", ".bd-article h3", ".bd-article h4",
   ".bd-toc-nav a", ".bd-links a", ".prev-next-title", ".breadcrumb-item",
   ".sphx-glr-thumbnail-title", "#search-results ul.search li > a", ".sd-tab-label",
-  ".bd-article p code.literal:not(table *)", ".bd-article li code.literal:not(table *)",
+  ".bd-article code.literal",
 ].join(", ");
 // A dot between two parts of a name (not inside a number such as 0.99).
 const DOTTED = /([A-Za-z_)\]])\.(?=[A-Za-z_(])/g;

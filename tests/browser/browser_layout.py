@@ -72,15 +72,15 @@ BROKEN_TOKENS_JS = r"""() => {
             }
         }
     };
-    // Inline code: a token stays on one line; outside tables a dotted name may wrap after
-    // one of its dots (torch_npu.optim. | NpuFusedRMSprop), never elsewhere.
+    // Inline code, in prose and in tables: a token stays on one line, except that a dotted
+    // name may wrap after one of its dots (torch_npu.optim. | NpuFusedRMSprop); a code span
+    // of several tokens may wrap at its spaces.
+    const pieces = /\S+?(?:[A-Za-z_)\]]\.(?=[A-Za-z_(])|(?=\s)|$)/g;
     document.querySelectorAll('main code').forEach(el => {
         if (!el.checkVisibility() || el.closest('pre')) return;
-        const inTable = !!el.closest('table');
         const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
         while (walker.nextNode()) {
             const text = walker.currentNode;
-            const pieces = inTable ? /\S+/g : /\S+?(?:[A-Za-z_)\]]\.(?=[A-Za-z_(])|(?=\s)|$)/g;
             for (const piece of text.data.matchAll(pieces)) {
                 if (!piece[0]) continue;
                 const range = document.createRange();

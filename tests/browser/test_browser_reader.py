@@ -136,9 +136,11 @@ def test_output_blocks_wrap_on_a_phone(
     assert not problems, "\n".join(problems)
 
 
+# A signature is the code block right under an API's heading; the programs of "Port it" follow
+# a sentence, not the heading, and are no signatures.
 SIGNATURES_JS = """() => Array.from(document.querySelectorAll('main section > section'))
-    .filter(s => s.querySelector(':scope > div.highlight-python'))
-    .map(s => s.querySelector(':scope > div.highlight-python pre').innerText)"""
+    .map(s => s.querySelector(':scope > h2 + div.highlight-python pre'))
+    .filter(pre => pre).map(pre => pre.innerText)"""
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -69,4 +69,8 @@ class PortComparison(MappingDirective):
                 cells.append(render.cell(para))
             rows.append(cells)
         headers = [HEADERS[key][language] for key in ("api", "defaults", *COLUMNS)]
-        return [render.table(headers, rows, widths=[13, 15, 12, 10, 12, 12, 13, 13])]
+        comparison = render.table(headers, rows, widths=[13, 15, 12, 10, 12, 12, 13, 13])
+        # Eight columns of code are wider than a desktop column: the table scrolls sideways
+        # and optbridge.css keeps this class's API column in view while it does.
+        comparison["classes"].append("optbridge-comparison")
+        return [comparison]
