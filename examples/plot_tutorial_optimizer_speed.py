@@ -19,6 +19,7 @@ import torch
 
 from optbridge.devices import device_from_argv
 from optbridge.optim import FusedRMSprop
+from optbridge.plotting import plot_bars
 
 device = device_from_argv()
 SHAPES = [(128, 128), (128,)] * 12
@@ -95,11 +96,15 @@ for name, seconds in timings.items():
     speedup = timings["torch.optim, for-loop"] / seconds
     print(f"  {name:<22} {seconds * 1e3:8.3f} ms per step  ({speedup:4.1f}x the for-loop)")
 
-fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=160, layout="constrained")
-names = list(timings)
-ax.barh(names, [timings[n] * 1e3 for n in names], color=["#999999", "#6699cc", "#cc6633"])
-ax.invert_yaxis()
-ax.set_xlabel(f"milliseconds per RMSprop step ({device.type}, lower is faster)")
-ax.set_ylabel("optimizer")
-ax.set_title(f"Time per RMSprop step of three optimizers on {device.type}", fontsize=11)
+plot_bars(
+    {name: seconds * 1e3 for name, seconds in timings.items()},
+    title=f"Time per RMSprop step of three optimizers on {device.type}",
+    xlabel=f"milliseconds per RMSprop step ({device.type}, lower is faster)",
+    ylabel="optimizer",
+    title_zh=f"三种优化器在 {device.type} 上每步 RMSprop 的耗时",
+    xlabel_zh=f"每步 RMSprop 的毫秒数（{device.type}，越低越快）",
+    ylabel_zh="优化器",
+    labels_zh={"torch.optim, for-loop": "torch.optim，逐参数循环",
+               "torch.optim, foreach": "torch.optim，foreach"},
+)
 plt.show()

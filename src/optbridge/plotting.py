@@ -8,7 +8,7 @@ site gets the same figure with Chinese text.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from importlib.util import find_spec
 from itertools import cycle
@@ -123,15 +123,59 @@ def plot_curves(
     fig = _draw(curves, title, xlabel, ylabel, log)
     if title_zh is not None:
         names = dict(labels_zh or {})
+        chinese = {names.get(label, label): values for label, values in curves.items()}
+        _attach_chinese_twin(fig, title_zh, lambda: _draw(
+            chinese, title_zh, CHINESE_LABELS.get(xlabel, xlabel),
+            CHINESE_LABELS.get(ylabel, ylabel), log))
+    return fig
 
-        def draw_in_chinese() -> tuple[Figure, str]:
-            chinese = {names.get(label, label): values for label, values in curves.items()}
-            style = {"font.family": [cjk_font_family(), "DejaVu Sans"],
-                     "axes.unicode_minus": False}
-            with plt.rc_context(style):
-                twin = _draw(chinese, title_zh, CHINESE_LABELS.get(xlabel, xlabel),
-                             CHINESE_LABELS.get(ylabel, ylabel), log)
-            return twin, title_zh
 
-        fig.optbridge_chinese = draw_in_chinese  # read by optbridge.sphinxext.figures
+def _attach_chinese_twin(fig: Figure, title_zh: str, draw: Callable[[], Figure]) -> None:
+    """Let ``fig`` draw its Chinese twin (``draw``, in the packaged CJK font) when the site's
+    figure scraper (:mod:`optbridge.sphinxext.figures`) asks for it."""
+
+    def draw_in_chinese() -> tuple[Figure, str]:
+        style = {"font.family": [cjk_font_family(), "DejaVu Sans"], "axes.unicode_minus": False}
+        with plt.rc_context(style):
+            return draw(), title_zh
+
+    fig.optbridge_chinese = draw_in_chinese
+
+
+def _draw_bars(values: Mapping[str, float], title: str, xlabel: str, ylabel: str) -> Figure:
+    fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=DPI, layout="constrained")
+    names = list(values)
+    colors = ("#999999", "#6699cc", "#cc6633", "#66aa66", "#aa66aa")
+    ax.barh(names, [values[n] for n in names], color=[colors[i % len(colors)]
+                                                       for i in range(len(names))])
+    ax.invert_yaxis()  # the first entry on top, as it reads
+    ax.set_title(title, fontsize=11)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.grid(True, axis="x", alpha=0.3)
+    return fig
+
+
+def plot_bars(
+    values: Mapping[str, float],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    title_zh: str | None = None,
+    xlabel_zh: str | None = None,
+    ylabel_zh: str | None = None,
+    labels_zh: Mapping[str, str] | None = None,
+) -> Figure:
+    """A horizontal bar per entry of ``values`` (label -> value), first on top; with
+    ``title_zh`` also its Chinese twin, as :func:`plot_curves` does."""
+    if not values:
+        raise ValueError("plot_bars: no values to plot")
+    fig = _draw_bars(values, title, xlabel, ylabel)
+    if title_zh is not None:
+        names = dict(labels_zh or {})
+        chinese = {names.get(label, label): value for label, value in values.items()}
+        _attach_chinese_twin(fig, title_zh, lambda: _draw_bars(
+            chinese, title_zh, xlabel_zh or xlabel, ylabel_zh or ylabel))
     return fig

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from optbridge.plotting import plot_curves
+from optbridge.plotting import plot_bars, plot_curves
 from optbridge.sphinxext.search_zh import read_terms
 from optbridge.sphinxext.text import one_parameter_per_line
 
@@ -72,6 +72,23 @@ def test_the_chinese_twin_has_chinese_text_in_a_cjk_font() -> None:
         assert [t.get_text() for t in twin.legends[0].get_texts()] == ["a，默认值"]
         family = ax.title.get_fontfamily()[0]
         assert "CJK" in family, family
+    finally:
+        plt.close("all")
+
+
+def test_the_bar_chart_has_a_chinese_twin_too() -> None:
+    fig = plot_bars({"for-loop": 3.0, "FusedRMSprop": 1.0}, title="Time per step",
+                    xlabel="ms", ylabel="optimizer", title_zh="每步耗时", xlabel_zh="毫秒",
+                    ylabel_zh="优化器", labels_zh={"for-loop": "逐参数循环"})
+    try:
+        assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["for-loop",
+                                                                         "FusedRMSprop"]
+        twin, title = fig.optbridge_chinese()
+        ax = twin.axes[0]
+        assert title == "每步耗时" == ax.get_title()
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("毫秒", "优化器")
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["逐参数循环", "FusedRMSprop"]
+        assert "CJK" in ax.title.get_fontfamily()[0]
     finally:
         plt.close("all")
 
