@@ -226,3 +226,21 @@ def test_gallery_captions_are_the_example_titles(
     wrong = [f"caption {caption!r} for the page titled {title!r}" for caption, title in pairs
              if caption != title]
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_gallery_thumbnails_are_in_the_page_language(
+    language: str, tab: Page, visit: Callable[[str], list[str]]
+) -> None:
+    """Every card whose example draws a figure with Chinese text shows that figure's thumbnail
+    on the Chinese index, and the English one on the English index."""
+    visit(f"{language}/auto_examples/index.html")
+    sources = tab.evaluate("""() => Array.from(
+        document.querySelectorAll('.sphx-glr-thumbcontainer img')).map(img => img.src)""")
+    figures = [s for s in sources if "no_image" not in s]
+    assert figures, "no gallery thumbnail drawn from a figure"
+    chinese = [s for s in figures if s.endswith("_thumb.zh.png")]
+    if language == "zh_CN":
+        assert chinese == figures, f"English thumbnails on the Chinese index: {figures}"
+    else:
+        assert not chinese, f"Chinese thumbnails on the English index: {chinese}"

@@ -3,8 +3,9 @@
 A figure drawn by :func:`optbridge.plotting.plot_curves` carries a function that draws it again
 with Chinese text. When sphinx-gallery runs an example (the English build), the scraper saves
 each figure as usual and, next to it, its Chinese twin ``<name>.zh.png`` with the Chinese title
-in ``<name>.zh.txt``. The Chinese build shows the twins: on the gallery pages and on the mapping
-pages that embed the figures, with the Chinese title as alt text.
+in ``<name>.zh.txt``; each gallery thumbnail gets its twin from the Chinese first figure. The
+Chinese build shows the twins: on the gallery pages, the gallery index and wherever a figure is
+embedded, with the Chinese title as alt text.
 
 ``conf.py``: ``sphinx_gallery_conf["image_scrapers"] = ("optbridge.sphinxext.figures.scraper",)``.
 """
@@ -78,6 +79,24 @@ class ChineseFigures(SphinxTransform):
                 node["alt"] = "".join(c for c in alt if c not in '"<>&')
 
 
+def chinese_thumbnails(app: Sphinx, *_: object) -> None:
+    """``images/thumb/sphx_glr_x_thumb.zh.png`` from ``images/sphx_glr_x_001.zh.png``, scaled
+    as sphinx-gallery scales the English thumbnail (after the gallery ran, before reading)."""
+    from sphinx_gallery.utils import scale_image
+
+    conf = app.config.sphinx_gallery_conf
+    images = Path(app.srcdir) / conf["gallery_dirs"] / "images"
+    width, height = conf.get("thumbnail_size", (400, 280))
+    for thumb in sorted((images / "thumb").glob("sphx_glr_*_thumb.png")):
+        first = images / f"{thumb.stem.removesuffix('_thumb')}_001.zh.png"
+        chinese = twin_of(thumb)
+        if not first.is_file():
+            chinese.unlink(missing_ok=True)
+        elif not chinese.is_file() or chinese.stat().st_mtime < first.stat().st_mtime:
+            scale_image(first, chinese, width, height)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(ChineseFigures)
+    app.connect("env-before-read-docs", chinese_thumbnails)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
