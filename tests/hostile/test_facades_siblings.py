@@ -130,3 +130,189 @@ def test_optax_rmsprop_refuses_a_list_learning_rate_at_the_first_update():
     with pytest.raises(TypeError, match=r"^optbridge.compat.optax.rmsprop: learning_rate must be "
                                         r"a number, got \[0.1\]$"):
         tx.update(torch.ones(3), tx.init(torch.ones(3)))
+
+
+# --- Paddle -------------------------------------------------------------------------------------
+
+def _paddle_run(cls, **kwargs) -> list[float]:
+    """Two steps of grad ones on w = ones(3)."""
+    w = torch.ones(3, requires_grad=True)
+    optimizer = cls(parameters=[w], **kwargs)
+    for _ in range(2):
+        w.sum().backward()
+        optimizer.step()
+        optimizer.clear_grad()
+    return w.detach().tolist()
+
+
+# /work/envs/paddle/bin/python: p = paddle.create_parameter([3], "float32",
+#   default_initializer=paddle.nn.initializer.Constant(1.0));
+#   o = paddle.optimizer.RMSProp(parameters=[p], learning_rate=0.1, **kwargs);
+#   twice: p.sum().backward(); o.step(); o.clear_grad();  print(p.numpy().tolist())
+PADDLE_RMSPROP_VALUES = {
+    "learning_rate=nan": ({"learning_rate": NAN}, NAN),
+    "learning_rate=inf": ({"learning_rate": INF}, NAN),  # momentum 0 * inf buffer at step 2
+    "learning_rate=-inf": ({"learning_rate": -INF}, NAN),
+    "rho=inf": ({"rho": INF}, NAN),
+    "rho=True": ({"rho": True}, -199.0),
+    "rho=1": ({"rho": 1}, -199.0),
+    "epsilon=inf": ({"epsilon": INF}, 1.0),
+    "epsilon=True": ({"epsilon": True}, 0.8069551587104797),
+    "momentum=inf": ({"momentum": INF}, NAN),
+    "momentum=True": ({"momentum": True}, -0.21467280387878418),
+    "centered=None": ({"centered": None}, 0.23253625631332397),
+    "centered=True": ({"centered": True}, 0.20406344532966614),
+    "weight_decay=nan": ({"weight_decay": NAN}, NAN),
+    "weight_decay=inf": ({"weight_decay": INF}, NAN),
+    "weight_decay=True": ({"weight_decay": True}, 0.2741495668888092),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PADDLE_RMSPROP_VALUES))
+def test_paddle_rmsprop_computes_with_odd_values_as_paddle(case):
+    kwargs, expected = PADDLE_RMSPROP_VALUES[case]
+    from optbridge.frameworks.paddle.facade import RMSProp
+    assert _same(_paddle_run(RMSProp, **{"learning_rate": 0.1, **kwargs}), [expected] * 3)
+
+
+def test_paddle_rmsprop_infinite_lr_poisons_the_next_step_without_momentum():
+    # Paddle 3.3.1, learning_rate=inf, steps of grad ones: [-inf]*3, then [nan]*3, and
+    # [nan]*3 after set_lr(0.1); with momentum=0.5: [-inf]*3 twice
+    from optbridge.frameworks.paddle.facade import RMSProp
+    w = torch.ones(3, requires_grad=True)
+    optimizer = RMSProp(learning_rate=INF, parameters=[w])
+    trajectory = []
+    for lr in (INF, INF, 0.1):
+        optimizer.set_lr(lr)
+        w.sum().backward()
+        optimizer.step()
+        optimizer.clear_grad()
+        trajectory.append(w.detach().tolist())
+    assert trajectory[0] == [-INF] * 3
+    assert _same(trajectory[1], [NAN] * 3) and _same(trajectory[2], [NAN] * 3)
+    assert _paddle_run(RMSProp, learning_rate=INF, momentum=0.5) == [-INF] * 3
+
+
+# Same Paddle recipe; the constructor raises (Paddle's messages, verbatim)
+PADDLE_RMSPROP_REFUSED = [
+    ({"learning_rate": None}, ValueError, "learning_rate is not set."),
+    ({"learning_rate": "0.1"}, TypeError,
+     "learning rate should be float or LRScheduler, got <class 'str'> here"),
+    ({"learning_rate": True}, TypeError,
+     "learning rate should be float or LRScheduler, got <class 'bool'> here"),
+    ({"learning_rate": 1}, TypeError,
+     "learning rate should be float or LRScheduler, got <class 'int'> here"),
+    ({"rho": NAN}, ValueError, "Invalid value of rho, expect rho >= 0."),
+    ({"rho": -INF}, ValueError, "Invalid value of rho, expect rho >= 0."),
+    ({"rho": None}, ValueError, "rho is not set."),
+    ({"epsilon": NAN}, ValueError, "Invalid value of epsilon, expect epsilon >= 0."),
+    ({"epsilon": None}, ValueError, "epsilon is not set."),
+    ({"momentum": NAN}, ValueError, "Invalid value of momentum, expect momentum >= 0."),
+    ({"momentum": -INF}, ValueError, "Invalid value of momentum, expect momentum >= 0."),
+    ({"momentum": None}, ValueError, "momentum is not set."),
+    # Paddle: TypeError "'<=' not supported between instances of 'float' and 'str'"; ours
+    # names the argument
+    ({"rho": "0.1"}, TypeError,
+     "Argument `rho`: '<=' not supported between instances of 'float' and 'str'"),
+    ({"epsilon": [0.1]}, TypeError,
+     "Argument `epsilon`: '<=' not supported between instances of 'float' and 'list'"),
+    ({"momentum": "0.1"}, TypeError,
+     "Argument `momentum`: '<=' not supported between instances of 'float' and 'str'"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), PADDLE_RMSPROP_REFUSED,
+                         ids=[str(k) for k, _, _ in PADDLE_RMSPROP_REFUSED])
+def test_paddle_rmsprop_refuses_at_construction_as_paddle(kwargs, error, message):
+    from optbridge.frameworks.paddle.facade import RMSProp
+    with pytest.raises(error) as raised:
+        RMSProp(parameters=[torch.ones(3, requires_grad=True)], **{"learning_rate": 0.1, **kwargs})
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(("value", "type_name"),
+                         [(NAN, "float"), ("x", "str"), (1, "int"), ([True], "list"),
+                          (torch.tensor([True, False]), "Tensor")])
+def test_paddle_rmsprop_refuses_a_non_bool_centered_at_the_first_step(value, type_name):
+    # Paddle 3.3.1 (same recipe, centered=nan/"0.1"/1/[0.1]): constructs, then step() raises
+    # TypeError "(InvalidType) rmsprop_(): argument (position 11) must be bool, but got float"
+    from optbridge.frameworks.paddle.facade import RMSProp
+    w = torch.ones(3, requires_grad=True)
+    optimizer = RMSProp(learning_rate=0.1, parameters=[w], centered=value)
+    w.sum().backward()
+    with pytest.raises(TypeError) as raised:
+        optimizer.step()
+    assert str(raised.value) == ("(InvalidType) rmsprop_(): argument 'centered' (position 11) "
+                                 f"must be bool, but got {type_name}")
+    assert w.detach().tolist() == [1.0] * 3
+
+
+@pytest.mark.parametrize("value", ["0.1", [0.1]], ids=["str", "list"])
+def test_paddle_rmsprop_refuses_a_non_float_weight_decay_at_the_first_step(value):
+    # Paddle 3.3.1 (same recipe, weight_decay="0.1"): constructs, step() raises TypeError
+    # "'str' object is not callable" (it calls a non-float weight_decay as a regularizer)
+    from optbridge.frameworks.paddle.facade import RMSProp
+    w = torch.ones(3, requires_grad=True)
+    optimizer = RMSProp(learning_rate=0.1, parameters=[w], weight_decay=value)
+    w.sum().backward()
+    with pytest.raises(TypeError) as raised:
+        optimizer.step()
+    assert str(raised.value) == (
+        f"optbridge.compat.paddle.RMSProp: weight_decay {value!r} is neither a float nor a "
+        f"regularizer: '{type(value).__name__}' object is not callable")
+
+
+# /work/envs/paddle/bin/python: paddle.optimizer.Rprop(parameters=[p], learning_rate=0.1,
+#   **kwargs), two steps as above
+PADDLE_RPROP_VALUES = {
+    "learning_rate_range=(1e-5, inf)": ({"learning_rate_range": (1e-5, INF)}, 0.7799999713897705),
+    "etas=(0.5, inf)": ({"etas": (0.5, INF)}, -49.099998474121094),
+    "multi_precision='x'": ({"multi_precision": "x"}, 0.7799999713897705),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PADDLE_RPROP_VALUES))
+def test_paddle_rprop_computes_with_odd_values_as_paddle(case):
+    kwargs, expected = PADDLE_RPROP_VALUES[case]
+    from optbridge.frameworks.paddle.facade import Rprop
+    assert _same(_paddle_run(Rprop, **{"learning_rate": 0.1, **kwargs}), [expected] * 3)
+
+
+LR_RANGE = "'0.0 < learning_rate_range[0] <= learning_rate <= learning_rate_range[1]' must be true"
+ETAS = "'0.0 < etas[0] < 1.0 < etas[1]' must be true"
+BOTH = "Argument `learning_rate, learning_rate_range`: "
+# Same Rprop recipe; the constructor raises. Paddle's messages; where Paddle's does not name
+# the argument (a bare TypeError/IndexError), ours prefixes "Argument `...`: " to it
+PADDLE_RPROP_REFUSED = [
+    ({"learning_rate": NAN}, ValueError, LR_RANGE),
+    ({"learning_rate": INF}, ValueError, LR_RANGE),
+    ({"learning_rate": -INF}, ValueError, LR_RANGE),
+    ({"learning_rate": None}, ValueError, "learning_rate is not set"),
+    ({"learning_rate": True}, TypeError,
+     "learning rate should be float or LRScheduler, got <class 'bool'> here"),
+    ({"learning_rate": "0.1"}, TypeError,
+     BOTH + "'<=' not supported between instances of 'float' and 'str'"),
+    ({"learning_rate_range": (NAN, 50.0)}, ValueError, LR_RANGE),
+    ({"learning_rate_range": (1e-5, NAN)}, ValueError, LR_RANGE),
+    ({"learning_rate_range": None}, TypeError, BOTH + "'NoneType' object is not subscriptable"),
+    ({"learning_rate_range": NAN}, TypeError, BOTH + "'float' object is not subscriptable"),
+    ({"learning_rate_range": [0.1]}, IndexError, BOTH + "list index out of range"),
+    ({"learning_rate_range": ("a", "b")}, TypeError,
+     BOTH + "'<' not supported between instances of 'float' and 'str'"),
+    ({"etas": (NAN, 1.2)}, ValueError, ETAS),
+    ({"etas": (0.5, NAN)}, ValueError, ETAS),
+    ({"etas": None}, TypeError, "Argument `etas`: 'NoneType' object is not subscriptable"),
+    ({"etas": True}, TypeError, "Argument `etas`: 'bool' object is not subscriptable"),
+    ({"etas": [0.5]}, IndexError, "Argument `etas`: list index out of range"),
+    ({"etas": "0.1"}, TypeError,
+     "Argument `etas`: '<' not supported between instances of 'float' and 'str'"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), PADDLE_RPROP_REFUSED,
+                         ids=[str(k) for k, _, _ in PADDLE_RPROP_REFUSED])
+def test_paddle_rprop_refuses_at_construction_as_paddle(kwargs, error, message):
+    from optbridge.frameworks.paddle.facade import Rprop
+    with pytest.raises(error) as raised:
+        Rprop(parameters=[torch.ones(3, requires_grad=True)], **{"learning_rate": 0.1, **kwargs})
+    assert str(raised.value) == message
