@@ -316,3 +316,76 @@ def test_paddle_rprop_refuses_at_construction_as_paddle(kwargs, error, message):
     with pytest.raises(error) as raised:
         Rprop(parameters=[torch.ones(3, requires_grad=True)], **{"learning_rate": 0.1, **kwargs})
     assert str(raised.value) == message
+
+
+# --- OneFlow (not installable: from python/oneflow/nn/optimizer/rmsprop.py) ---------------------
+# Its constructor runs, in order:
+#   assert lr >= 0.0, f"Invalid learning rate: {lr}"
+#   assert alpha >= 0.0, f"Invalid alpha value: {alpha}"
+#   assert eps >= 0.0, f"Invalid epsilon value: {eps}"
+#   assert weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}"
+#   assert momentum == 0.0, "Not support momentum greater than zeros now!"
+# so NaN and -inf fail the assert, None and strings fail the comparison with Python's TypeError
+# (ours names the argument), and +inf passes; step() tests ``if param_group["centered"]:``.
+ONEFLOW_REFUSED = [
+    ({"lr": NAN}, AssertionError, "Invalid learning rate: nan"),
+    ({"lr": -INF}, AssertionError, "Invalid learning rate: -inf"),
+    ({"alpha": NAN}, AssertionError, "Invalid alpha value: nan"),
+    ({"eps": -INF}, AssertionError, "Invalid epsilon value: -inf"),
+    ({"weight_decay": NAN}, AssertionError, "Invalid weight_decay value: nan"),
+    ({"momentum": NAN}, AssertionError, "Not support momentum greater than zeros now!"),
+    ({"momentum": INF}, AssertionError, "Not support momentum greater than zeros now!"),
+    ({"momentum": None}, AssertionError, "Not support momentum greater than zeros now!"),
+    ({"momentum": "0"}, AssertionError, "Not support momentum greater than zeros now!"),
+    ({"lr": None}, TypeError,
+     "Argument `lr`: '>=' not supported between instances of 'NoneType' and 'float'"),
+    ({"alpha": "0.9"}, TypeError,
+     "Argument `alpha`: '>=' not supported between instances of 'str' and 'float'"),
+    ({"eps": [1e-8]}, TypeError,
+     "Argument `eps`: '>=' not supported between instances of 'list' and 'float'"),
+    ({"weight_decay": None}, TypeError,
+     "Argument `weight_decay`: '>=' not supported between instances of 'NoneType' and 'float'"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), ONEFLOW_REFUSED,
+                         ids=[str(k) for k, _, _ in ONEFLOW_REFUSED])
+def test_oneflow_refuses_at_construction_as_its_asserts(kwargs, error, message):
+    from optbridge.frameworks.oneflow.facade import RMSprop
+    with pytest.raises(error) as raised:
+        RMSprop([torch.ones(3, requires_grad=True)], **kwargs)
+    assert str(raised.value) == message
+
+
+def _oneflow_run(**kwargs) -> list[float]:
+    from optbridge.frameworks.oneflow.facade import RMSprop
+    w = torch.ones(3, requires_grad=True)
+    optimizer = RMSprop([w], **kwargs)
+    w.grad = torch.ones(3)
+    optimizer.step()
+    return w.detach().tolist()
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    # derived by hand from OneFlow's RmsPropUpdateFunctor, one step of grad 1 on w = 1:
+    # v = (1-alpha)*g*g + alpha*0;  w -= lr * g * rsqrt(v + eps)
+    ({"lr": INF}, -INF),
+    ({"eps": INF}, 1.0),            # rsqrt(inf) = 0
+    ({"alpha": INF}, NAN),          # (1 - inf)*1 + inf*0
+    ({"weight_decay": INF}, NAN),   # g = inf: inf * rsqrt(inf)
+], ids=["lr=inf", "eps=inf", "alpha=inf", "weight_decay=inf"])
+def test_oneflow_accepts_positive_infinity_and_computes_it(kwargs, expected):
+    assert _same(_oneflow_run(**kwargs), [expected] * 3)
+
+
+def test_oneflow_tests_centered_for_truth_at_the_step():
+    truthy, plain = _oneflow_run(centered="x"), _oneflow_run(centered=True)
+    assert truthy == plain and _oneflow_run(centered=None) == _oneflow_run(centered=False)
+    from optbridge.frameworks.oneflow.facade import RMSprop
+    w = torch.ones(3, requires_grad=True)
+    optimizer = RMSprop([w], centered=torch.tensor([True, False]))  # constructs, as OneFlow
+    w.grad = torch.ones(3)
+    with pytest.raises(RuntimeError, match="^Argument `centered`: Boolean value of Tensor with "
+                                           "more than one value is ambiguous"):
+        optimizer.step()
+    assert w.detach().tolist() == [1.0] * 3
