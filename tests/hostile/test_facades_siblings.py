@@ -389,3 +389,28 @@ def test_oneflow_tests_centered_for_truth_at_the_step():
                                            "more than one value is ambiguous"):
         optimizer.step()
     assert w.detach().tolist() == [1.0] * 3
+
+
+@pytest.mark.parametrize(("argument", "stage", "extra"), [
+    # /work/envs/jax/bin/python: optax.rmsprop(0.1, **{argument: np.array([True, False])}),
+    # then tx.init(jnp.ones(3)), tx.update(jnp.ones(3), s): ValueError "The truth value of an
+    # array with more than one element is ambiguous. Use a.any() or a.all()" raised when
+    # constructed (centered), at init (bias_correction), at update (eps_in_sqrt, nesterov)
+    ("centered", "construct", {}),
+    ("bias_correction", "init", {}),
+    ("eps_in_sqrt", "update", {}),
+    ("nesterov", "update", {"momentum": 0.9}),
+])
+def test_optax_rmsprop_tests_each_flag_where_optax_does(argument, stage, extra):
+    import numpy as np
+    flag = np.array([True, False])
+    message = (f"^optbridge.compat.optax.rmsprop: {argument}: The truth value of an array with "
+               "more than one element is ambiguous")
+    reached = "construct"
+    with pytest.raises(ValueError, match=message):
+        tx = optax_rmsprop(0.1, **{argument: flag}, **extra)
+        reached = "init"
+        state = tx.init(torch.ones(3))
+        reached = "update"
+        tx.update(torch.ones(3), state)
+    assert reached == stage

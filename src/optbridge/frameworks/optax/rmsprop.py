@@ -18,6 +18,7 @@ from optbridge.frameworks.optax.transform import (
     GradientTransformation,
     require_number,
     safe_increment,
+    truth,
 )
 
 Schedule = Callable[[int], float]
@@ -144,10 +145,14 @@ def rmsprop(learning_rate: float | Schedule | None, decay: float = 0.9, eps: flo
     if momentum is not None and momentum < 0:
         raise ValueError(f"optbridge.compat.optax.rmsprop: momentum={momentum} < 0 is not "
                          "supported")
+    # each flag is tested where optax's Python ``if`` tests it: centered when constructed,
+    # bias_correction at init, eps_in_sqrt and nesterov at each update
+    centered = truth("rmsprop", "centered", centered)
     rule = STDDEV_BIAS_CORRECTED if centered and bias_correction else RMSPROP
     schedule = learning_rate if callable(learning_rate) else None
 
     def init_fn(params: Tree) -> tuple:
+        truth("rmsprop", "bias_correction", bias_correction)
         nu = tree_map(lambda p: torch.full_like(p, initial_scale), params)
         count = torch.zeros((), dtype=torch.int32)
         if centered:
@@ -184,9 +189,11 @@ def rmsprop(learning_rate: float | Schedule | None, decay: float = 0.9, eps: flo
         else:
             lr = float(schedule(int(sched.count)) if schedule else learning_rate)
         count = safe_increment(int(rms.count)) if bias_correction else 0
+        in_sqrt = truth("rmsprop", "eps_in_sqrt", eps_in_sqrt)
+        nesterov_on = momentum is not None and truth("rmsprop", "nesterov", nesterov)
         options = {"lr": lr, "alpha": decay, "eps": eps, "momentum": momentum if use_trace else 0.0,
-                       "centered": centered, "maximize": False, "eps_in_sqrt": eps_in_sqrt,
-                       "lr_in_momentum": True, "nesterov": nesterov and use_trace,
+                       "centered": centered, "maximize": False, "eps_in_sqrt": in_sqrt,
+                       "lr_in_momentum": True, "nesterov": nesterov_on and use_trace,
                        "bias_correction": bias_correction}
         if bias_correction:
             options["step"] = count

@@ -47,6 +47,15 @@ def require_number(function: str, name: str, value: Any, *, none_ok: bool = Fals
     raise TypeError(f"optbridge.compat.optax.{function}: {name} must be a number, got {value!r}")
 
 
+def truth(function: str, name: str, value: Any) -> bool:
+    """``bool(value)`` where optax's Python ``if`` tests a flag; an array with several elements
+    raises numpy's ``ValueError`` there, here naming ``function`` and the argument."""
+    try:
+        return bool(value)
+    except (ValueError, RuntimeError) as error:
+        raise ValueError(f"optbridge.compat.optax.{function}: {name}: {error}") from None
+
+
 def chain(*transformations: GradientTransformation) -> GradientTransformation:
     """optax's ``chain``: apply the transformations in order; the state is a tuple of theirs."""
 
