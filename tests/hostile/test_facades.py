@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from optbridge.frameworks.keras.facade import RMSprop as KerasRMSprop
+from optbridge.frameworks.keras.facade import UnimplementedError as KerasUnimplementedError
 from optbridge.frameworks.mindspore.facade import RMSProp as MindSporeRMSProp
 from optbridge.frameworks.mindspore.facade import Rprop as MindSporeRprop
 from optbridge.frameworks.optax.facade import rmsprop as optax_rmsprop
@@ -161,13 +162,26 @@ def _keras_apply(**kwargs):
         ({"centered": torch.tensor([True, False])}, ValueError,
          ("Argument `centered`: The truth value of an array with more than one element is "
          "ambiguous. Use a.any() or a.all()")),
-        ({"weight_decay": "0.1"}, ValueError, "Argument `weight_decay`: dtype='string' is not"),
     ],
 )
 def test_keras_refuses_at_the_first_update(kwargs, error, message):
     with pytest.raises(error) as raised:
         _keras_apply(**kwargs)
     assert str(raised.value).startswith(message)
+
+
+def test_keras_refuses_a_string_weight_decay_as_tf_at_the_first_update():
+    # /work/envs/tensorflow/bin/python: o = keras.optimizers.RMSprop(learning_rate=0.1,
+    # weight_decay="0.1") constructs; o.apply([tf.ones(3)], [tf.Variable([1.0, 1.0, 1.0])])
+    # raises tensorflow.python.framework.errors_impl.UnimplementedError "{{function_node
+    # __wrapped__Cast_device_/job:localhost/replica:0/task:0/device:CPU:0}} Cast string to
+    # float is not supported [Op:Cast] name: "
+    variable = torch.ones(3)
+    optimizer = KerasRMSprop(learning_rate=0.1, weight_decay="0.1")
+    with pytest.raises(KerasUnimplementedError, match="^Argument `weight_decay`: Cast string to "
+                                                      "float is not supported$"):
+        optimizer.apply([torch.ones(3)], [variable])
+    assert variable.tolist() == [1.0] * 3
 
 
 @pytest.mark.parametrize("name", [3, "a/b"])

@@ -15,7 +15,12 @@ from torch import Tensor
 from optbridge.engine import RMSPROP, FusedOptimizer
 from optbridge.frameworks.keras import schedules
 
-__all__ = ["RMSprop", "schedules"]
+__all__ = ["RMSprop", "UnimplementedError", "schedules"]
+
+
+class UnimplementedError(Exception):
+    """TF's ``tf.errors.UnimplementedError``, which Keras on TF raises where TF has no kernel
+    for an operation: here, casting a string ``weight_decay`` to a float."""
 
 
 class _KerasRMSpropEngine(FusedOptimizer):
@@ -198,6 +203,9 @@ class RMSprop:
         constructed), with its exception types; each message names the argument."""
         for name in ("rho", "epsilon"):
             _check_number(name, getattr(self, name))
+        if isinstance(self.weight_decay, str):  # Keras casts it with tf.cast, not promotion
+            raise UnimplementedError("Argument `weight_decay`: Cast string to float is not "
+                                     "supported")
         if self.weight_decay is not None:
             _check_number("weight_decay", self.weight_decay)
         for name in ("momentum", "clipnorm", "clipvalue", "global_clipnorm"):

@@ -7,7 +7,7 @@ are derived from that formula and marked so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from optbridge.engine import RMSPROP, FusedOptimizer
@@ -38,6 +38,7 @@ class RMSprop(FusedOptimizer):
         Anything but 0 raises ``AssertionError``, as in OneFlow (whose docstring nevertheless
         describes Nesterov momentum).
     centered : bool, default False
+        Tested for truth at each step, as OneFlow's ``if``.
     contiguous_params : bool, default False
         OneFlow's flag to keep each group's parameters in one contiguous tensor. The shared
         engine always does that, so it is accepted and recorded but changes nothing.
@@ -65,11 +66,12 @@ class RMSprop(FusedOptimizer):
                  centered: bool = False, contiguous_params: bool = False) -> None:
         # OneFlow validates with bare asserts; keep their exception type and messages, but
         # raise explicitly so the checks survive ``python -O``.
-        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
-        _check(alpha >= 0.0, f"Invalid alpha value: {alpha}")
-        _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
-        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        _check(momentum == 0.0, "Not support momentum greater than zeros now!")
+        _check("lr", lambda: lr >= 0.0, f"Invalid learning rate: {lr}")
+        _check("alpha", lambda: alpha >= 0.0, f"Invalid alpha value: {alpha}")
+        _check("eps", lambda: eps >= 0.0, f"Invalid epsilon value: {eps}")
+        _check("weight_decay", lambda: weight_decay >= 0.0,
+               f"Invalid weight_decay value: {weight_decay}")
+        _check("momentum", lambda: momentum == 0.0, "Not support momentum greater than zeros now!")
         defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
                         "centered": centered, "contiguous_params": contiguous_params}
         super().__init__(params, defaults)
@@ -77,9 +79,24 @@ class RMSprop(FusedOptimizer):
     def rule_options(self, group: dict) -> dict:
         return {"lr": group["lr"], "alpha": group["alpha"], "eps": group["eps"],
                     "weight_decay": group["weight_decay"], "momentum": 0.0,
-                    "centered": group["centered"], "maximize": False, "eps_in_sqrt": True}
+                    "centered": _truth("centered", group["centered"]), "maximize": False,
+                    "eps_in_sqrt": True}
 
 
-def _check(condition: bool, message: str) -> None:
-    if not condition:
+def _check(name: str, condition: Callable[[], bool], message: str) -> None:
+    """OneFlow's ``assert``; where the comparison itself fails (None, a string), Python's
+    error, as in OneFlow, naming the argument its message leaves out."""
+    try:
+        holds = condition()
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise type(error)(f"Argument `{name}`: {error}") from None
+    if not holds:
         raise AssertionError(message)
+
+
+def _truth(name: str, value: Any) -> bool:
+    """``if param_group["centered"]:`` at each step, as OneFlow tests it."""
+    try:
+        return bool(value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise type(error)(f"Argument `{name}`: {error}") from None

@@ -13,7 +13,13 @@ from torch import Tensor
 from optbridge.engine import RMSPROP, Rule
 from optbridge.frameworks.optax._flat import apply_rule_to_leaves
 from optbridge.frameworks.optax._pytree import Tree, flatten, tree_map
-from optbridge.frameworks.optax.transform import EmptyState, GradientTransformation, safe_increment
+from optbridge.frameworks.optax.transform import (
+    EmptyState,
+    GradientTransformation,
+    require_number,
+    safe_increment,
+    truth,
+)
 
 Schedule = Callable[[int], float]
 
@@ -83,7 +89,7 @@ STDDEV_BIAS_CORRECTED = Rule(
 )
 
 
-def rmsprop(learning_rate: float | Schedule, decay: float = 0.9, eps: float = 1e-8,
+def rmsprop(learning_rate: float | Schedule | None, decay: float = 0.9, eps: float = 1e-8,
             initial_scale: float = 0.0, eps_in_sqrt: bool = True, centered: bool = False,
             momentum: float | None = None, nesterov: bool = False,
             bias_correction: bool = False) -> GradientTransformation:
@@ -98,8 +104,9 @@ def rmsprop(learning_rate: float | Schedule, decay: float = 0.9, eps: float = 1e
 
     Parameters
     ----------
-    learning_rate : float or callable
-        A constant or a schedule ``count -> lr`` (count starts at 0).
+    learning_rate : float, callable or None
+        A constant or a schedule ``count -> lr`` (count starts at 0). None, as in optax,
+        leaves the updates unscaled and unnegated (``u = g * rsqrt(...)``).
     decay : float, default 0.9
     eps : float, default 1e-8
     initial_scale : float, default 0.0
@@ -138,10 +145,14 @@ def rmsprop(learning_rate: float | Schedule, decay: float = 0.9, eps: float = 1e
     if momentum is not None and momentum < 0:
         raise ValueError(f"optbridge.compat.optax.rmsprop: momentum={momentum} < 0 is not "
                          "supported")
+    # each flag is tested where optax's Python ``if`` tests it: centered when constructed,
+    # bias_correction at init, eps_in_sqrt and nesterov at each update
+    centered = truth("rmsprop", "centered", centered)
     rule = STDDEV_BIAS_CORRECTED if centered and bias_correction else RMSPROP
     schedule = learning_rate if callable(learning_rate) else None
 
     def init_fn(params: Tree) -> tuple:
+        truth("rmsprop", "bias_correction", bias_correction)
         nu = tree_map(lambda p: torch.full_like(p, initial_scale), params)
         count = torch.zeros((), dtype=torch.int32)
         if centered:
@@ -157,11 +168,11 @@ def rmsprop(learning_rate: float | Schedule, decay: float = 0.9, eps: float = 1e
 
     def update_fn(updates: Tree, state: tuple, params: Tree = None) -> tuple[Tree, tuple]:
         del params
-        for name, value in (("learning_rate", learning_rate), ("decay", decay), ("eps", eps)):
-            if value is None and name != "learning_rate" or isinstance(value, str):
-                # optax does arithmetic with them at the first update, and fails there
-                raise TypeError(f"optbridge.compat.optax.rmsprop: {name} must be a number, got "
-                                f"{value!r}")
+        # optax does arithmetic with them at the first update, and fails there
+        if not callable(learning_rate):
+            require_number("rmsprop", "learning_rate", learning_rate, none_ok=True)
+        for name, value in (("decay", decay), ("eps", eps)):
+            require_number("rmsprop", name, value)
         rms, sched, trace = state
         grads, unflatten = flatten(updates)
         buffers = {"square_avg": flatten(rms.nu)[0]}
@@ -173,11 +184,16 @@ def rmsprop(learning_rate: float | Schedule, decay: float = 0.9, eps: float = 1e
         nan_trace = momentum is not None and math.isnan(momentum)
         if use_trace:  # the engine's buffer is the negated trace (b = -t, exactly)
             buffers["momentum_buffer"] = [-t for t in flatten(trace.trace)[0]]
-        lr = float(schedule(int(sched.count)) if schedule else learning_rate)
+        if learning_rate is None:  # optax skips scale_by_learning_rate: no scale, no sign flip
+            lr = -1.0
+        else:
+            lr = float(schedule(int(sched.count)) if schedule else learning_rate)
         count = safe_increment(int(rms.count)) if bias_correction else 0
+        in_sqrt = truth("rmsprop", "eps_in_sqrt", eps_in_sqrt)
+        nesterov_on = momentum is not None and truth("rmsprop", "nesterov", nesterov)
         options = {"lr": lr, "alpha": decay, "eps": eps, "momentum": momentum if use_trace else 0.0,
-                       "centered": centered, "maximize": False, "eps_in_sqrt": eps_in_sqrt,
-                       "lr_in_momentum": True, "nesterov": nesterov and use_trace,
+                       "centered": centered, "maximize": False, "eps_in_sqrt": in_sqrt,
+                       "lr_in_momentum": True, "nesterov": nesterov_on and use_trace,
                        "bias_correction": bias_correction}
         if bias_correction:
             options["step"] = count

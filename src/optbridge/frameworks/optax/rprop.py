@@ -16,7 +16,11 @@ from torch import Tensor
 from optbridge.engine import Rule, StateBuffer
 from optbridge.frameworks.optax._flat import apply_rule_to_leaves
 from optbridge.frameworks.optax._pytree import Tree, flatten, tree_map
-from optbridge.frameworks.optax.transform import EmptyState, GradientTransformation
+from optbridge.frameworks.optax.transform import (
+    EmptyState,
+    GradientTransformation,
+    require_number,
+)
 
 
 class ScaleByRpropState(NamedTuple):
@@ -100,11 +104,18 @@ def rprop(learning_rate: float, eta_minus: float = 0.5, eta_plus: float = 1.2,
     """
 
     def init_fn(params: Tree) -> tuple:
+        require_number("rprop", "learning_rate", learning_rate)  # optax's full_like fails here
         steps = tree_map(lambda p: torch.full_like(p, learning_rate), params)
         return ScaleByRpropState(steps, tree_map(torch.zeros_like, params)), EmptyState()
 
     def update_fn(updates: Tree, state: tuple, params: Tree = None) -> tuple[Tree, tuple]:
         del params
+        # optax uses these at the first update (jnp.where, jnp.clip): a step size of None
+        # is no bound there, an eta of None fails
+        for name, value in (("eta_minus", eta_minus), ("eta_plus", eta_plus)):
+            require_number("rprop", name, value)
+        for name, value in (("min_step_size", min_step_size), ("max_step_size", max_step_size)):
+            require_number("rprop", name, value, none_ok=True)
         rp, empty = state
         grads, unflatten = flatten(updates)
         buffers = {"step_sizes": flatten(rp.step_sizes)[0],

@@ -33,6 +33,29 @@ def safe_increment(count: int) -> int:
     return min(count + 1, INT32_MAX)
 
 
+def require_number(function: str, name: str, value: Any, *, none_ok: bool = False) -> None:
+    """Raise the ``TypeError`` jax raises for a hyperparameter that is no number (None, a
+    string, a list), at the stage optax uses it, naming ``function`` and the argument."""
+    if value is None and none_ok:
+        return
+    if not isinstance(value, str):
+        try:
+            float(value)
+            return
+        except (TypeError, ValueError, RuntimeError):
+            pass
+    raise TypeError(f"optbridge.compat.optax.{function}: {name} must be a number, got {value!r}")
+
+
+def truth(function: str, name: str, value: Any) -> bool:
+    """``bool(value)`` where optax's Python ``if`` tests a flag; an array with several elements
+    raises numpy's ``ValueError`` there, here naming ``function`` and the argument."""
+    try:
+        return bool(value)
+    except (ValueError, RuntimeError) as error:
+        raise ValueError(f"optbridge.compat.optax.{function}: {name}: {error}") from None
+
+
 def chain(*transformations: GradientTransformation) -> GradientTransformation:
     """optax's ``chain``: apply the transformations in order; the state is a tuple of theirs."""
 

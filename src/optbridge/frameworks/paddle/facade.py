@@ -4,9 +4,11 @@ here), ``step()``, ``clear_grad()``, ``set_lr()`` / ``get_lr()``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import torch
 from torch import Tensor
 
 from optbridge.engine import RMSPROP, RPROP, FusedOptimizer
@@ -74,10 +76,12 @@ class RMSProp(_PaddleOptimizer):
     momentum : float, default 0.0
         Plain momentum (Paddle's docstring says Nesterov; the kernel is plain).
     centered : bool, default False
+        A bool or None (False); anything else raises ``TypeError`` at ``step()``, as Paddle.
     parameters : list of Tensor
         Required in dygraph mode (``AttributeError`` when None, as Paddle).
     weight_decay : float, optional
-        Coupled L2 decay.
+        Coupled L2 decay. A regularizer object raises ``NotImplementedError``; a value that is
+        neither (a string) raises ``TypeError`` at ``step()``, as Paddle.
     grad_clip : None
         Only None is supported here.
     name : str, optional
@@ -115,24 +119,65 @@ class RMSProp(_PaddleOptimizer):
             raise ValueError("epsilon is not set.")
         if momentum is None:
             raise ValueError("momentum is not set.")
-        if not 0.0 <= epsilon:
+        if not _holds("epsilon", lambda: 0.0 <= epsilon):
             raise ValueError("Invalid value of epsilon, expect epsilon >= 0.")
-        if not 0.0 <= momentum:
+        if not _holds("momentum", lambda: 0.0 <= momentum):
             raise ValueError("Invalid value of momentum, expect momentum >= 0.")
-        if not 0.0 <= rho:
+        if not _holds("rho", lambda: 0.0 <= rho):
             raise ValueError("Invalid value of rho, expect rho >= 0.")
+        # Paddle calls a weight_decay that is no float as a regularizer at the first step
+        self._weight_decay_error: TypeError | None = None
+        self._after_infinite_lr: set[Tensor] = set()
         if weight_decay is not None and not isinstance(weight_decay, int | float):
-            raise NotImplementedError("optbridge.compat.paddle: weight_decay must be a float "
-                                      "(L2Decay) or None; regularizer objects are not supported")
+            if callable(weight_decay):
+                raise NotImplementedError("optbridge.compat.paddle: weight_decay must be a float "
+                                          "(L2Decay) or None; regularizer objects are not "
+                                          "supported")
+            self._weight_decay_error = TypeError(
+                f"optbridge.compat.paddle.RMSProp: weight_decay {weight_decay!r} is neither a "
+                f"float nor a regularizer: '{type(weight_decay).__name__}' object is not callable")
+            weight_decay = None
         defaults = {"rho": rho, "epsilon": epsilon, "momentum": momentum, "centered": centered,
                         "weight_decay": float(weight_decay or 0.0)}
         self._paddle_init(learning_rate, parameters, defaults, grad_clip)
 
+    def step(self, closure: Any = None) -> Any:
+        """One update; checks what Paddle's ``rmsprop_`` kernel call checks, as it does."""
+        if self._weight_decay_error is not None:
+            raise self._weight_decay_error
+        for group in self.param_groups:
+            centered = group["centered"]
+            if centered is not None and not isinstance(centered, bool):
+                raise TypeError("(InvalidType) rmsprop_(): argument 'centered' (position 11) must "
+                                f"be bool, but got {type(centered).__name__}")
+        loss = super().step(closure)
+        self._poison_after_infinite_lr()
+        return loss
+
+    @torch.no_grad()
+    def _poison_after_infinite_lr(self) -> None:
+        """Paddle's kernel always keeps the momentum buffer, ``b = momentum*b + lr*g/...``; a
+        step with an infinite lr leaves it non-finite in every element, so with momentum 0 the
+        next step's ``0 * b`` is NaN. The engine keeps no buffer without momentum: write it."""
+        for group in self.param_groups:
+            if group["momentum"] != 0:
+                continue  # the engine keeps the buffer and computes the same
+            infinite_lr = not math.isfinite(group["lr"])
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if param in self._after_infinite_lr:
+                    param.fill_(math.nan)
+                if infinite_lr:
+                    self._after_infinite_lr.add(param)
+                else:
+                    self._after_infinite_lr.discard(param)
+
     def rule_options(self, group: dict) -> dict:
         return {"lr": group["lr"], "alpha": group["rho"], "eps": group["epsilon"],
                     "weight_decay": group["weight_decay"], "momentum": group["momentum"],
-                    "centered": group["centered"], "maximize": False, "eps_in_sqrt": True,
-                    "lr_in_momentum": True}
+                    "centered": bool(group["centered"]), "maximize": False,
+                    "eps_in_sqrt": True, "lr_in_momentum": True}
 
 
 class Rprop(_PaddleOptimizer):
@@ -184,10 +229,11 @@ class Rprop(_PaddleOptimizer):
                  multi_precision: bool = False, name: str | None = None) -> None:
         if learning_rate is None:
             raise ValueError("learning_rate is not set")
-        if not 0.0 < learning_rate_range[0] <= learning_rate <= learning_rate_range[1]:
+        if not _holds("learning_rate, learning_rate_range", lambda: 0.0 < learning_rate_range[0]
+                      <= learning_rate <= learning_rate_range[1]):
             raise ValueError("'0.0 < learning_rate_range[0] <= learning_rate <= "
                              "learning_rate_range[1]' must be true")
-        if not 0.0 < etas[0] < 1.0 < etas[1]:
+        if not _holds("etas", lambda: 0.0 < etas[0] < 1.0 < etas[1]):
             raise ValueError("'0.0 < etas[0] < 1.0 < etas[1]' must be true")
         defaults = {"etas": tuple(float(e) for e in etas),
                         "step_sizes": tuple(float(s) for s in learning_rate_range),
@@ -197,3 +243,12 @@ class Rprop(_PaddleOptimizer):
     def rule_options(self, group: dict) -> dict:
         return {"lr": group["lr"], "etas": group["etas"], "step_sizes": group["step_sizes"],
                     "maximize": False}
+
+
+def _holds(names: str, condition: Callable[[], bool]) -> bool:
+    """Paddle's range check; where the value cannot be compared or indexed, Paddle's own
+    TypeError or IndexError, naming the argument(s) Paddle's message leaves out."""
+    try:
+        return condition()
+    except (TypeError, IndexError) as error:
+        raise type(error)(f"Argument `{names}`: {error}") from None
