@@ -176,10 +176,10 @@ def test_an_unregistered_framework_is_refused_by_name(docs: Path) -> None:
     with pytest.raises(MappingError) as info:
         load_all(docs / "mappings")
     # The loader refuses the folder before any table in it is read, naming what it expected.
-    assert [p.split("/docs/mappings/")[-1] for p in info.value.problems] == [
-        "toy: not a framework folder; expected one of pytorch, tensorflow, oneflow, paddle, "
-        "optax, mindspore, torch_npu"
-    ], info.value.problems
+    expected = ("toy: not a framework folder; expected one of pytorch, tensorflow, oneflow, "
+                "paddle, optax, mindspore, torch_npu")
+    problems = [p.split("/docs/mappings/")[-1] for p in info.value.problems]
+    assert problems == [expected], info.value.problems
 
 
 def test_the_checks_pick_up_a_registered_framework(docs: Path, toy: Framework,
