@@ -82,10 +82,14 @@ class MappingPage(MappingDirective):
         from .pages import GENERATED_DIR
 
         root = Path(self.env.app.confdir) / self.config.optbridge_native_dir
-        figure = f"{GENERATED_DIR}/{item.slug}.native.svg"
+        # Unique file names: Sphinx copies every image into one folder, and two source
+        # frameworks can have tables of the same name.
+        folder, stem = item.slug.split("/")
+        figure = f"{GENERATED_DIR}/{folder}/{folder}-{stem}.native.{self.language}.svg"
         try:
             both = native.sides(item, root)
-            native.write_figure(Path(self.env.srcdir) / figure, native.figure_svg(item, both))
+            svg = native.figure_svg(item, both, self.language)
+            native.write_figure(Path(self.env.srcdir) / figure, svg)
             examples = item.mapping.examples
             gallery = (f"{self.config.sphinx_gallery_conf['gallery_dirs']}/{examples[0].script}"
                        if examples else None)

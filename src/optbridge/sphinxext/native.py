@@ -159,41 +159,60 @@ def native_markdown(both: dict[str, Side], language: Language, figure: str | Non
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
-def figure_svg(item: MappingFile, both: dict[str, Side]) -> str:
+#: The figure's words in each site language (API names stay as they are).
+FIGURE_WORDS: dict[str, dict[Language, str]] = {
+    "real": {"en": "real", "zh": "真实运行"},
+    "simulation": {"en": "optbridge simulation", "zh": "optbridge 模拟"},
+    "step": {"en": "step", "zh": "步数"},
+    "loss": {"en": "training loss", "zh": "训练损失"},
+}
+
+
+def figure_svg(item: MappingFile, both: dict[str, Side], language: Language = "en") -> str:
     """Loss per step of every real run (solid lines, filled markers) and of the simulation of
-    each side (dashed, hollow markers). Curves that coincide stay visible: each series draws
-    smaller markers than the one before, so every marker shows inside the previous one."""
+    each side (dashed, hollow markers), in ``language``. Curves that coincide stay visible: each
+    series draws smaller markers than the one before, so every marker shows inside the previous
+    one; the legend sits under the axes, outside the data."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from optbridge.native.simulation import simulate
+    from optbridge.plotting import cjk_font_family
+
+    def word(key: str) -> str:
+        return FIGURE_WORDS[key][language]
 
     series = []  # (label, losses, simulated)
     for side in ("source", "target"):
         name = getattr(item.mapping, side).api
         for run in (both[side].record or {}).get("trajectory", []):
-            label = f"{name} (real{', ' + run['label'] if run['label'] else ''})"
+            label = f"{name} ({word('real')}{', ' + run['label'] if run['label'] else ''})"
             series.append((label, run["losses"], False))
     for side in ("source", "target"):
         name = getattr(item.mapping, side).api
-        series.append((f"{name} (optbridge simulation)", simulate(both[side].snippet)["losses"],
-                       True))
-    plt.rcParams["svg.hashsalt"] = "optbridge"  # the same figure gives the same file
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    for n, (label, losses, simulated) in enumerate(series):
-        size = 14 - 9 * n / max(1, len(series) - 1)
-        ax.plot(range(1, len(losses) + 1), losses, "--" if simulated else "-",
-                marker=MARKERS[n % len(MARKERS)], markersize=size, label=label,
-                markerfacecolor="none" if simulated else None, alpha=1.0 if simulated else 0.75)
-    ax.set_xlabel("step")
-    ax.set_ylabel("training loss")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
+        series.append((f"{name} ({word('simulation')})",
+                       simulate(both[side].snippet)["losses"], True))
+    style = {"svg.hashsalt": "optbridge"}  # the same figure gives the same file
+    if language == "zh":
+        style.update({"font.family": [cjk_font_family(), "DejaVu Sans"],
+                      "axes.unicode_minus": False})
+    with plt.rc_context(style):
+        fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+        for n, (label, losses, simulated) in enumerate(series):
+            size = 14 - 9 * n / max(1, len(series) - 1)
+            ax.plot(range(1, len(losses) + 1), losses, "--" if simulated else "-",
+                    marker=MARKERS[n % len(MARKERS)], markersize=size, label=label,
+                    markerfacecolor="none" if simulated else None,
+                    alpha=1.0 if simulated else 0.75)
+        ax.set_xlabel(word("step"))
+        ax.set_ylabel(word("loss"))
+        ax.grid(True, alpha=0.3)
+        fig.legend(loc="outside lower center", ncols=1, fontsize=8, frameon=False)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        plt.close(fig)
     return buffer.getvalue()
 
 
