@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from optbridge.frameworks import recorded_file
+from optbridge.frameworks.recording.common import decode
 
 # Tolerance: the facades run torch's float32 ops, the frameworks their own kernels (rsqrt vs
 # 1/sqrt, fused multiply-adds, different association). Each op may round differently by
@@ -32,19 +33,6 @@ def load(api: str) -> dict:
     path = recorded_file(api)
     assert path is not None, f"no recorded data for {api} in optbridge/frameworks/*/data/"
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def decode(value: Any) -> Any:
-    """Inverse of the recorder's encoding (``{"tuple": [...]}`` back to a tuple)."""
-    if isinstance(value, dict):
-        if set(value) == {"tuple"}:
-            return tuple(decode(v) for v in value["tuple"])
-        if set(value) == {"repr"}:
-            return value["repr"]
-        return {k: decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    return value
 
 
 def cases(api: str, *, runnable: bool = True) -> list:
