@@ -15,6 +15,7 @@ import pytest
 
 from optbridge.plotting import plot_bars, plot_curves
 from optbridge.sphinxext.search_zh import read_terms
+from optbridge.sphinxext.site import from_docstring
 from optbridge.sphinxext.text import one_parameter_per_line
 
 
@@ -22,6 +23,18 @@ def test_one_parameter_per_line() -> None:
     assert one_parameter_per_line("f(a, b=(1, 2), c='x, y', *, d=None)") == (
         "f(\n    a,\n    b=(1, 2),\n    c='x, y',\n    *,\n    d=None,\n)"
     )
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("/src/optbridge/mappings/loader.py:docstring of optbridge.mappings.loader", True),
+    # Sphinx drops the file when it cannot parse the module (schema.py: an rf-string in a class)
+    ("docstring of optbridge.mappings.schema.Api", True),
+    ("/docs/reference/mappings.md", False),
+    (None, False),
+])
+def test_docstrings_are_told_apart_with_or_without_their_file(source: str | None,
+                                                              expected: bool) -> None:
+    assert from_docstring(source) is expected
 
 
 @pytest.mark.parametrize("signature", ["f()", "f(a", "f(a, (b)", "no call", "f(a) -> None"])

@@ -93,6 +93,14 @@ def link_example_to_its_page(app: Sphinx, doctree: nodes.document) -> None:
         return
 
 
+def from_docstring(source: str | None) -> bool:
+    """Whether autodoc took a node from a docstring: it names the source ``<file>:docstring of
+    <name>``, or only ``docstring of <name>`` when Sphinx cannot parse the module's file (its
+    parser refuses, for one, an f-string inside a class body)."""
+    source = source or ""
+    return source.startswith("docstring of ") or ":docstring of " in source
+
+
 class DocstringsStayEnglish(SphinxTransform):
     """The API reference's own prose (headings, introductions, the sentences around links) goes
     through the message catalogs; what autodoc takes from docstrings is the code's
@@ -103,7 +111,7 @@ class DocstringsStayEnglish(SphinxTransform):
 
     def apply(self, **kwargs: object) -> None:
         for node in self.document.findall(nodes.TextElement):
-            if ":docstring of " in (node.source or ""):
+            if from_docstring(node.source):
                 node["translatable"] = False
                 node["classes"].append("optbridge-docstring")
 
