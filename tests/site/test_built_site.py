@@ -100,8 +100,9 @@ def test_mapping_pages_show_native_code_and_real_runs(site: Path, repo_root: Pat
         executed = [s for s in snippets.values() if s.executed]
         for language, html in pages.items():
             assert html.count('class="sd-tab-label"') >= 2, (item.slug, language, "no tabs")
-            assert re.search(r'<img [^>]*src="[^"]*\.native\d*\.svg"', html), (item.slug, language,
-                                                                          "no figure")
+            suffix = "en" if language == "en" else "zh"  # the figure in the page's language
+            assert re.search(rf'<img [^>]*src="[^"]*\.native\.{suffix}\.svg"', html), (
+                item.slug, language, "no figure in the page's language")
             assert "auto_examples/plot_" in html, (item.slug, language, "no gallery link")
             ran = "Ran on " if language == "en" else "上运行（"
             assert html.count(ran) == len(executed), (item.slug, language, "ran-on lines")
