@@ -242,6 +242,9 @@ def test_install_command_refuses_a_malformed_version() -> None:
         "pip install paddlepaddle==3.3.1"
     assert install_command("torch", {"packages": {"torch": "2.13.0+cpu"}, "snippet": "x"}) == \
         "pip install torch==2.13.0"
+    # torch-npu 2.13.0 requires torch==2.13.0.* (its METADATA on PyPI): the same version twice.
+    assert install_command("torch_npu", {"packages": {"torch": "2.13.0+cpu"}, "snippet": "x"}) \
+        .startswith("pip install torch==2.13.0 torch-npu==2.13.0")
     with pytest.raises(SnippetError, match="malformed version"):
         install_command("paddle", {"packages": {"paddlepaddle": "3.3.1\n```{raw}"}, "snippet": "x"})
 

@@ -54,7 +54,9 @@ PHRASES: dict[str, dict[Language, str]] = {
 #: What a reader installs to run each framework's snippet (names of the record's packages).
 INSTALL = {
     "torch": "pip install torch=={torch}",
-    "torch_npu": "pip install torch=={torch} torch_npu",
+    # torch-npu is released for each torch version (2.13.0 requires torch==2.13.0.*), and needs
+    # Ascend's CANN toolkit on the machine.
+    "torch_npu": "pip install torch=={torch} torch-npu=={torch}  # with Ascend's CANN toolkit",
     "mindspore": "pip install mindspore=={mindspore} numpy=={numpy}",
     "keras": "pip install tensorflow-cpu=={tensorflow-cpu} keras=={keras}",
     "tf1": "pip install tensorflow-cpu=={tensorflow-cpu}",
