@@ -194,33 +194,97 @@ def test_api_missing_from_the_simulation_fails() -> None:
         "optax.no_such_transform: no optbridge.compat.optax:no_such_transform in the simulation"]
 
 
-def test_rerun_check_fails_on_a_tampered_record(copied) -> None:
-    """What CI's `make frameworks-check` does, on the framework that runs here (torch)."""
+def _rerun_prints_the_record(monkeypatch, snippet) -> None:
+    """Make the re-run print exactly the committed record, whatever this CPU would print, so
+    that only the tampering can fail the check."""
+    committed = load_record(snippet.record_path)
+    calls = []
+
+    def rerun(s, runtime, limits):
+        calls.append(dict(limits))
+        return committed["output"], committed["trajectory"]
+
+    monkeypatch.setattr("optbridge.native.__main__.run_trajectory", rerun)
+    monkeypatch.setattr("optbridge.native.__main__.probe", lambda s, runtime: {
+        "packages": {"torch": committed["framework_version"]}, "python": committed["python"]})
+    return calls
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (("step 10  loss 2.746369", "step 10  loss 2.746379"),
+     "losses[9] = 2.746369, expected 2.746379"),
+    (("weight [ 0.26864633", "weight [ 0.26865633"), "weight[0] = 0.26864633, expected 0.26865633"),
+])
+def test_rerun_check_fails_on_a_tampered_record(copied, monkeypatch, edit, expected) -> None:
+    """What CI's `make frameworks-check` does, independent of this machine: a loss changed in
+    its fifth decimal, or a weight by 1e-5, fails under every instruction-set variant."""
+    from optbridge.native import isa
+    from optbridge.native.snippets import parse_output
+
     snippet = copied["torch"]
+    calls = _rerun_prints_the_record(monkeypatch, snippet)
+    assert check_snippet(snippet, RUNTIMES["torch"]) == []
 
-    def edit(record: dict) -> None:
-        record["output"] = record["output"].replace("step 10  loss 2.746369",
-                                                    "step 10  loss 2.746379")
-        record["trajectory"][0]["losses"][9] = 2.746379
+    def change(record: dict) -> None:
+        record["output"] = record["output"].replace(*edit)
+        record["trajectory"] = parse_output(record["output"], "tampered")
 
-    tamper(snippet.record_path, edit)
-    (problem,) = check_snippet(snippet, RUNTIMES["torch"])
-    assert "losses[9] = 2.746369, expected 2.746379" in problem
-    recorded = load_record(snippet.record_path)["trajectory"]
-    assert trajectory_differences(recorded, recorded, rerun=True) == []
+    tamper(snippet.record_path, change)
+    problems = check_snippet(snippet, RUNTIMES["torch"])
+    assert len(problems) == len(isa.CHECKED)
+    for problem, variant in zip(problems, isa.CHECKED, strict=True):
+        assert problem.startswith(f"{snippet.relative}: {variant} (") and expected in problem
+    assert calls[-len(isa.CHECKED):] == list(isa.CHECKED.values())
+
+
+TORCH_RUNS = [s for s in EXECUTED if RUNTIMES[s.room].env is None]
+
+
+@pytest.mark.parametrize("snippet", TORCH_RUNS, ids=ids(TORCH_RUNS))
+def test_torch_scripts_match_their_records_under_every_instruction_set(snippet) -> None:
+    """The real re-run, here: the CPU's default kernels, MKL and oneDNN limited to AVX2 one at a
+    time and together; every one must agree with the record (made limited to AVX2)."""
+    assert check_snippet(snippet, RUNTIMES[snippet.room]) == []
+
+
+@pytest.mark.parametrize(("factor", "agrees"), [(0.5, True), (0.95, True), (2.0, False),
+                                                (5.0, False)])
+@pytest.mark.parametrize("rerun", [True, False], ids=["rerun", "simulation"])
+def test_trajectory_tolerance_at_its_edge(factor: float, agrees: bool, rerun: bool) -> None:
+    """A value off by ``factor`` times what the tolerance allows: inside agrees, twice fails;
+    for every field, the first and the last step."""
+    from optbridge.native.compare import (
+        RERUN_ULPS_PER_STEP,
+        SIMULATION_ULPS_PER_STEP,
+        allowed,
+    )
+
+    ulps = RERUN_ULPS_PER_STEP if rerun else SIMULATION_ULPS_PER_STEP
+    run = {"label": None, "losses": [3.617854] + [3.0] * 8 + [2.746369],
+           "weight": [0.26864633, -0.37056786], "bias": [0.15431064],
+           "printed_digit": {"losses": -6, "weight": -8, "bias": -8}}
+    other = dict(run) if rerun else {k: v for k, v in run.items() if k != "printed_digit"}
+    units = {k: (1.0 if rerun else 0.5) * 10.0 ** d for k, d in run["printed_digit"].items()}
+    for field, index, steps in (("losses", 0, 1), ("losses", 9, 10), ("weight", 1, 10),
+                                ("bias", 0, 10)):
+        value = run[field][index]
+        moved = json.loads(json.dumps(other))
+        moved[field][index] = value + factor * allowed(value, value, steps, ulps, units[field])
+        assert (trajectory_differences([run], [moved], rerun=rerun) == []) is agrees, field
 
 
 @pytest.mark.parametrize("snippet", EXECUTED, ids=ids(EXECUTED))
-def test_rerun_comparison_catches_a_changed_last_digit(snippet) -> None:
-    """Every recorded loss, changed in its last printed digit, fails the CI re-run check."""
+def test_rerun_comparison_catches_a_changed_fifth_decimal(snippet) -> None:
+    """Every recorded loss changed in its fifth decimal fails the CI re-run check; the printed
+    digit's rounding (a sixth decimal one unit off) does not."""
     recorded = record_of(snippet)["trajectory"]
     for n, run in enumerate(recorded):
         for i, value in enumerate(run["losses"]):
-            printed = f"{value:.6f}"
-            last = int(printed[-1])
-            tampered = json.loads(json.dumps(recorded))
-            tampered[n]["losses"][i] = float(printed[:-1] + str(last + 1 if last < 9 else last - 1))
-            assert trajectory_differences(recorded, tampered, rerun=True), (n, i, value)
+            for change, fails in ((1e-5, True), (-1e-5, True), (1e-6, False)):
+                tampered = json.loads(json.dumps(recorded))
+                tampered[n]["losses"][i] = round(value + change, 6)
+                assert bool(trajectory_differences(recorded, tampered, rerun=True)) is fails, (
+                    n, i, value, change)
 
 
 @pytest.mark.parametrize(("field", "value"), [

@@ -137,3 +137,20 @@ def test_scripts_are_complete_programs(item) -> None:
         compile(script.text, item.slug, "exec")
         assert script.text.startswith("import json\n")
         assert "print(json.dumps(" in script.text
+
+
+@pytest.mark.parametrize(("factor", "matches"), [(0.5, True), (0.95, True), (2.0, False),
+                                                 (10.0, False)])
+def test_stated_gap_tolerance_at_its_edge(factor: float, matches: bool) -> None:
+    """A stated gap off the measured one by ``factor`` times what is allowed (relative for a
+    visible gap, the absolute floor for one at float32 rounding): inside matches, twice fails."""
+    from optbridge.port.measure import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE, Gap
+
+    measured = Gap(weights=0.0122, near_eps=0.414)
+    off = factor * (RELATIVE_TOLERANCE * 0.0122 + ABSOLUTE_TOLERANCE)
+    assert measured.matches(0.0122 - off, 0.414) is matches
+    assert measured.matches(0.0122 + off, 0.414) is matches
+    near = factor * (RELATIVE_TOLERANCE * 0.414 + ABSOLUTE_TOLERANCE)
+    assert measured.matches(0.0122, 0.414 + near) is matches
+    exact = Gap(weights=0.0, near_eps=None)
+    assert exact.matches(factor * ABSOLUTE_TOLERANCE, None) is matches

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from .apis import api_uses
-from .compare import SIMULATION_TOLERANCE, trajectory_differences
+from .compare import SIMULATION_ULPS_PER_STEP, trajectory_differences
 from .simulation import links, simulate
 from .snippets import Snippet, SnippetError, load_record
 
@@ -52,13 +52,13 @@ def staleness(snippet: Snippet, record: dict[str, Any]) -> list[str]:
 
 
 def simulation_differences(snippet: Snippet, record: dict[str, Any]) -> list[str]:
-    """Our simulation against every recorded run, within :data:`SIMULATION_TOLERANCE`."""
+    """Our simulation against every recorded run, within :data:`SIMULATION_ULPS_PER_STEP`."""
     simulated = simulate(snippet)
     problems = trajectory_differences(record["trajectory"], [simulated] * len(record["trajectory"]),
                                       rerun=False)
-    absolute, relative = SIMULATION_TOLERANCE
     return [f"{snippet.relative}: simulation differs from the real run beyond float32 rounding "
-            f"(|Δ| > {absolute:g} + {relative:g}·|x|): {p}" for p in problems]
+            f"({SIMULATION_ULPS_PER_STEP:g} ulps per step and the printed digit): {p}"
+            for p in problems]
 
 
 def signature_problems(snippet: Snippet, record: dict[str, Any]) -> list[str]:

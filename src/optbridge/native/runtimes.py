@@ -7,9 +7,11 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .isa import AVX2_LIMITS
 from .snippets import FRAMEWORKS_DIR, ROOT
 
 ENVS_DIR = ROOT / "build" / "frameworks"
@@ -31,12 +33,21 @@ class Runtime:
     env: str | None = None
     launcher: tuple[str, ...] = ()  # arguments before the script, e.g. ``-m optbridge.run``
     device: str = "CPU"
+    #: The room whose framework really runs the scripts when it is not this one: torch_npu's
+    #: scripts run on PyTorch with our simulated NPU, never on torch_npu itself.
+    runs_on: str | None = None
+
+    @property
+    def simulated(self) -> bool:
+        """True when the scripts run on a simulation of the framework or device."""
+        return self.runs_on is not None
 
     @property
     def display(self) -> str:
+        """The framework that runs the scripts, as a record names it."""
         from optbridge.frameworks import registry
 
-        return registry()[self.room].display_name
+        return registry()[self.runs_on or self.room].display_name
 
     @property
     def requirements(self) -> Path:
@@ -53,10 +64,13 @@ class Runtime:
     def command(self, script: Path) -> list[str]:
         return [str(self.python), *self.launcher, str(script)]
 
-    def environ(self) -> dict[str, str]:
-        """A framework's environment sees nothing of this project; torch runs see ``src``."""
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-        env.update(PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2", GLOG_v="3")
+    def environ(self, limits: Mapping[str, str] | None = None) -> dict[str, str]:
+        """A framework's environment sees nothing of this project; torch runs see ``src``.
+        ``limits``: the instruction-set variables of the run (:mod:`optbridge.native.isa`), which
+        replace any of them set outside."""
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("PYTHONPATH", "PYTHONHOME", *AVX2_LIMITS)}
+        env.update(PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2", GLOG_v="3", **(limits or {}))
         if not self.env:
             env["PYTHONPATH"] = str(ROOT / "src")
         return env
@@ -66,7 +80,8 @@ RUNTIMES: dict[str, Runtime] = {
     r.room: r
     for r in (
         Runtime("torch", ("torch",)),
-        Runtime("torch_npu", ("torch",), launcher=("-m", "optbridge.run"), device="simulated NPU"),
+        Runtime("torch_npu", ("torch",), launcher=("-m", "optbridge.run"), device="simulated NPU",
+                runs_on="torch"),
         Runtime("mindspore", ("mindspore", "numpy"), env="mindspore"),
         Runtime("keras", ("tensorflow-cpu", "keras"), env="tensorflow"),
         Runtime("tf1", ("tensorflow-cpu", "keras"), env="tensorflow"),

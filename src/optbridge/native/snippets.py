@@ -107,10 +107,29 @@ def _floats(text: str, where: str) -> list[float]:
         raise SnippetError(f"{where}: not a list of numbers: [{text}]") from None
 
 
+def last_digit(token: str) -> int:
+    """The power of ten of the last digit printed in ``token``: ``-6`` for ``3.185902``, ``-7``
+    for ``1.25e-05``, ``0`` for ``42``."""
+    mantissa, _, exponent = token.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return int(exponent or 0) - decimals
+
+
+def _new_run() -> dict[str, Any]:
+    return {"label": None, "losses": [], "printed_digit": {}}
+
+
+def _note_digits(run: dict[str, Any], field: str, text: str) -> None:
+    """Keep the coarsest last digit printed in ``field`` (what rounding can move it by)."""
+    coarsest = max((last_digit(t) for t in text.split()), default=0)
+    run["printed_digit"][field] = max(coarsest, run["printed_digit"].get(field, coarsest))
+
+
 def parse_output(output: str, where: str) -> list[dict[str, Any]]:
-    """The runs printed by a snippet: ``[{label, losses, weight, bias}, ...]``."""
+    """The runs printed by a snippet: ``[{label, losses, weight, bias, printed_digit}, ...]``,
+    ``printed_digit`` giving, per field, the power of ten of its coarsest last printed digit."""
     runs: list[dict[str, Any]] = []
-    current: dict[str, Any] = {"label": None, "losses": []}
+    current: dict[str, Any] = _new_run()
     for number, line in enumerate(output.splitlines(), start=1):
         line = line.strip()
         step = STEP_LINE.match(line)
@@ -119,13 +138,15 @@ def parse_output(output: str, where: str) -> list[dict[str, Any]]:
             if int(step.group(1)) != len(current["losses"]) + 1:
                 raise SnippetError(f"{where}: line {number}: step {step.group(1)} out of order")
             current["losses"].append(_floats(step.group(2), f"{where}: line {number}")[0])
+            _note_digits(current, "losses", step.group(2))
         elif vector:
             current[vector.group(1)] = _floats(vector.group(2), f"{where}: line {number}")
+            _note_digits(current, vector.group(1), vector.group(2))
             if vector.group(1) == "bias":
                 if not current["losses"] or "weight" not in current:
                     raise SnippetError(f"{where}: line {number}: bias before steps and weight")
                 runs.append(current)
-                current = {"label": None, "losses": []}
+                current = _new_run()
         elif line and not current["losses"]:
             current["label"] = line
     if not runs:
@@ -135,8 +156,8 @@ def parse_output(output: str, where: str) -> list[dict[str, Any]]:
 
 REQUIRED_FIELDS = {
     "snippet": str, "sha256": str, "framework": str, "framework_version": str,
-    "packages": dict, "python": str, "platform": str, "device": str, "date": str,
-    "command": str, "output": str, "trajectory": list, "apis": dict,
+    "packages": dict, "python": str, "platform": str, "device": str, "simulated": bool,
+    "isa": str, "date": str, "command": str, "output": str, "trajectory": list, "apis": dict,
 }
 SAFE_TEXT = {
     "framework": re.compile(r"^[A-Za-z_ ]{1,40}$"),
@@ -144,6 +165,7 @@ SAFE_TEXT = {
     "python": re.compile(r"^\d+\.\d+\.\d+$"),
     "date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
     "device": re.compile(r"^[A-Za-z ()]{1,40}$"),
+    "isa": re.compile(r"^[A-Za-z0-9 ,.;:=()_-]{1,160}$"),
     "sha256": re.compile(r"^[0-9a-f]{64}$"),
 }
 
