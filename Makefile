@@ -55,9 +55,12 @@ frameworks: $(STAMP) ## Run every native snippet and port recipe on its real fra
 	$(BIN)/python -m optbridge.native --python $(PYTHON) $(if $(CHECK),--check)
 	$(BIN)/python -m optbridge.port.real $(if $(CHECK),--check)
 
-frameworks-check: $(STAMP) ## Re-run every native snippet and port recipe and fail on any difference from its record
-	$(BIN)/python -m optbridge.native --python $(PYTHON) --check
-	$(BIN)/python -m optbridge.port.real --check
+# Both halves run even when the first fails, so one log shows every difference.
+frameworks-check: $(STAMP) ## Re-run every native snippet and port recipe (under each instruction set) and fail on a difference from its record
+	@status=0; \
+	$(BIN)/python -m optbridge.native --python $(PYTHON) --check || status=1; \
+	$(BIN)/python -m optbridge.port.real --check || status=1; \
+	exit $$status
 
 goldens: $(STAMP) ## Maintainers: re-record each framework's data/ from the real frameworks (see README)
 	$(BIN)/python -m optbridge.frameworks.recording
