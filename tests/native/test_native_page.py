@@ -148,3 +148,13 @@ def test_the_instruction_set_is_code_not_markup(rooms: Path) -> None:
     shutil.rmtree(rooms / "torch_npu")
     with pytest.raises(SnippetError, match="train_torch_npu.py: no record"):
         both(rooms, NPU)
+
+
+def test_install_comments_are_in_the_page_language() -> None:
+    from optbridge.sphinxext.native import install_command
+
+    assert install_command("oneflow", None, "zh") == \
+        "pip install oneflow  # 从 OneFlow 自己的软件源安装；PyPI 上只有占位包"
+    assert install_command("oneflow", None, "en").endswith("PyPI holds a placeholder")
+    assert install_command("torch_npu", {"packages": {"torch": "2.13.0+cpu"}}, "zh") == \
+        "pip install torch==2.13.0 torch-npu==2.13.0  # 需要昇腾 CANN 工具包"

@@ -84,13 +84,19 @@ INSTALL = {
     "torch": "pip install torch=={torch}",
     # torch-npu is released for each torch version (2.13.0 requires torch==2.13.0.*), and needs
     # Ascend's CANN toolkit on the machine.
-    "torch_npu": "pip install torch=={torch} torch-npu=={torch}  # with Ascend's CANN toolkit",
+    "torch_npu": "pip install torch=={torch} torch-npu=={torch}",
     "mindspore": "pip install mindspore=={mindspore} numpy=={numpy}",
     "keras": "pip install tensorflow-cpu=={tensorflow-cpu} keras=={keras}",
     "tf1": "pip install tensorflow-cpu=={tensorflow-cpu}",
     "optax": "pip install optax=={optax} jax=={jax} jaxlib=={jaxlib}",
     "paddle": "pip install paddlepaddle=={paddlepaddle}",
-    "oneflow": "pip install oneflow  # wheels from OneFlow's own index; PyPI holds a placeholder",
+    "oneflow": "pip install oneflow",
+}
+#: A comment after the install command, in the page's language.
+INSTALL_NOTES: dict[str, dict[Language, str]] = {
+    "torch_npu": {"en": "with Ascend's CANN toolkit", "zh": "需要昇腾 CANN 工具包"},
+    "oneflow": {"en": "wheels from OneFlow's own index; PyPI holds a placeholder",
+                "zh": "从 OneFlow 自己的软件源安装；PyPI 上只有占位包"},
 }
 SAFE_VERSION = re.compile(r"^[0-9A-Za-z.+-]{1,40}$")
 
@@ -161,14 +167,16 @@ def sides(item: MappingFile, root: Path, records: Path = FRAMEWORKS_DIR) -> dict
     return out
 
 
-def install_command(room: str, record: dict[str, Any] | None) -> str:
+def install_command(room: str, record: dict[str, Any] | None, language: Language = "en") -> str:
     packages = record["packages"] if record else {}
     for name, version in packages.items():
         if not SAFE_VERSION.match(str(version)):
             raise SnippetError(f"{record and record['snippet']}: package {name!r} has a "
                                f"malformed version {version!r}")
     # A local version label (torch's ``+cpu``) names a build, not a release on PyPI.
-    return INSTALL[room].format_map({k: str(v).split("+")[0] for k, v in packages.items()})
+    command = INSTALL[room].format_map({k: str(v).split("+")[0] for k, v in packages.items()})
+    note = INSTALL_NOTES.get(room)
+    return f"{command}  # {note[language]}" if note else command
 
 
 def _fence(text: str, char: str = "`") -> str:
@@ -197,7 +205,7 @@ def tab_markdown(side: str, entry: Side, language: Language) -> str:
                                python=literal(python), isa=entry.isa,
                                date=literal(record["date"])) + "*\n")
     parts.append(f"{say('install', language)}:\n")
-    parts.append(_fenced("bash", install_command(snippet.room, record)))
+    parts.append(_fenced("bash", install_command(snippet.room, record, language)))
     if snippet.room == "torch_npu":
         parts.append(say("npu_run", language) + "\n")
         parts.append(_fenced("bash", f"python -m optbridge.run {snippet.path.name}"))
