@@ -60,6 +60,17 @@ def test_dtype_rule_is_checked_at_the_first_step():
         opt.step()
 
 
+def test_dtype_rule_is_checked_at_the_first_zero_grad_too():
+    """torch_npu's ``zero_grad()`` combines the parameters into flat buffers on its first call
+    (``npu_fused_optim_base.py`` of torch_npu 2.13.0), which applies the same dtype rule."""
+    w = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    opt = NpuFusedRMSprop([w])
+    opt.zero_grad()  # no gradient yet: nothing to combine, nothing checked
+    w.grad = torch.ones(2, dtype=torch.float64)
+    with pytest.raises(TypeError, match="float32 or float16"):
+        opt.zero_grad()
+
+
 def test_float16_is_accepted():
     w = torch.ones(4, dtype=torch.float16, requires_grad=True)
     opt = NpuFusedRMSprop([w], lr=0.1)

@@ -93,7 +93,7 @@ class MappingPage(MappingDirective):
             examples = item.mapping.examples
             gallery = (f"{self.config.sphinx_gallery_conf['gallery_dirs']}/{examples[0].script}"
                        if examples else None)
-            text = native.native_markdown(both, self.language, f"/{figure}", gallery)
+            text = native.native_markdown(item, both, self.language, f"/{figure}", gallery)
         except SnippetError as exc:
             raise self.error(str(exc)) from None
         for entry in both.values():
@@ -139,10 +139,14 @@ class MappingPage(MappingDirective):
         from optbridge.port.page import RECORDS_IN_SOURCE, record_path
 
         from .port_section import port_section
+        from .runs import RecordError
 
         records = Path(self.env.srcdir) / RECORDS_IN_SOURCE
         self.env.note_dependency(str(record_path(item.slug, records)))
-        return port_section(item, self.language, self.make_section, records)
+        try:
+            return port_section(item, self.language, self.make_section, records)
+        except RecordError as exc:
+            raise self.error(str(exc)) from None
 
 
 class MappingIndex(MappingDirective):

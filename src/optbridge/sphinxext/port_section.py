@@ -3,8 +3,9 @@
 Shows the source program and its port (both complete; the same scripts
 ``python -m optbridge.port.real`` runs on the real frameworks), the caveats with the condition
 under which each applies, the gap the simulation measured (checked by ``make test``) and the
-gap recorded from the real frameworks. Table text only reaches the page as docutils text or
-literal nodes, which the writer escapes.
+gap recorded from the runs of both scripts, each said to be what its record says ran
+(:mod:`.runs`). Table and record text only reaches the page as docutils text or literal nodes,
+which the writer escapes.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from optbridge.mappings.port_schema import PortText
 from optbridge.mappings.vocabulary import FRAMEWORKS, Language
 from optbridge.port.frameworks import START
 from optbridge.port.measure import NEAR_EPS_EXACT
-from optbridge.port.page import example, real_record, scripts, verdict
+from optbridge.port.page import example, real_record, record_path, scripts, verdict
 
 from .render import SectionFactory
+from .runs import RecordError, gap_words, isa_code, not_run_why, run_of
 from .text import paragraph
 
 PHRASES: dict[str, dict[Language, str]] = {
@@ -54,35 +56,40 @@ PHRASES: dict[str, dict[Language, str]] = {
     "cannot": {"en": "cannot be ported: ", "zh": "无法移植："},
     "sim_gap": {
         "en": "Measured on the simulation: after {steps} steps on `{problem}` from "
-              "`w = {start}` the weights differ by at most {weights}.",
-        "zh": "在模拟上实测：从 `w = {start}` 出发，在 `{problem}` 上运行 {steps} 步后，权重最多相差 {weights}。",
+              "`w = {start}`, {gap}.",
+        "zh": "在模拟上实测：从 `w = {start}` 出发，在 `{problem}` 上运行 {steps} 步后，{gap}。",
     },
     "near_eps": {
         "en": " Where the gradients are within 100× of eps, the first update differs by up to "
               "{near}.",
         "zh": " 梯度与 eps 相差在 100 倍以内时，第一次更新最多相差 {near}。",
     },
-    "real_gap": {
-        "en": "On the real frameworks ({source} {source_version}, {target} {target_version}; "
-              "recorded {date} by `{command}`) the weights differ by at most {weights}.",
-        "zh": "在真实框架上（{source} {source_version}、{target} {target_version}；{date} 由 "
-              "`{command}` 记录），权重最多相差 {weights}。",
+    "ran_gap": {
+        "en": "Both scripts run by `{command}` on {date} (instruction set {isa}), the {source} "
+              "script on {source_run} and the {target} script on {target_run}: {gap}.",
+        "zh": "{date} 由 `{command}` 运行两个脚本（指令集 {isa}），{source} 脚本运行于{source_run}，"
+              "{target} 脚本运行于{target_run}：{gap}。",
     },
-    "real_missing": {
-        "en": "Not yet run on the real frameworks: {why}.",
-        "zh": "尚未在真实框架上运行：{why}。",
+    "not_run": {
+        "en": "No gap from runs of both scripts: {why}.",
+        "zh": "没有两个脚本都运行后的差距：{why}。",
+    },
+    "side_not_run": {"en": "the {shown} script was not run, because {why}",
+                     "zh": "{shown} 脚本未运行，因为{why}"},
+    "not_yet_run": {
+        "en": "The scripts have not been run yet: {why}.",
+        "zh": "这两个脚本尚未运行：{why}。",
     },
     "alternative_gap": {
-        "en": "Run on the real MindSpore {version} against the real source run, `{api}` ends "
-              "with weights that differ by at most {weights}. The simulation has no counterpart "
-              "of it, so this figure is only the recorded one.",
-        "zh": "在真实的 MindSpore {version} 上与真实的源框架运行相比，`{api}` 最终权重最多相差 "
-              "{weights}。模拟中没有它的对应实现，因此该数字仅来自运行记录。",
+        "en": "Run the same way, `{api}` on {run} against the {source} script on {source_run}: "
+              "{gap}. The simulation has no counterpart of it, so this gap is only the "
+              "recorded one.",
+        "zh": "以同样方式运行，`{api}` 运行于{run}，与运行于{source_run}的 {source} 脚本相比：{gap}。"
+              "模拟中没有它的对应实现，因此该差距仅来自运行记录。",
     },
     "alternative_missing": {
-        "en": "`{api}` has not been run on the real framework yet (run `python -m "
-              "optbridge.port.real`).",
-        "zh": "`{api}` 尚未在真实框架上运行（请运行 `python -m optbridge.port.real`）。",
+        "en": "`{api}` has not been run yet (run `python -m optbridge.port.real`).",
+        "zh": "`{api}` 尚未运行（请运行 `python -m optbridge.port.real`）。",
     },
     "stale": {
         "en": "the scripts changed since the last run (run `{command}`)",
@@ -127,10 +134,6 @@ def _caveat_list(item: MappingFile, language: Language) -> nodes.bullet_list:
     return bullets
 
 
-def _number(value: float) -> str:
-    return "0" if value == 0 else f"{value:.2g}"
-
-
 def port_section(item: MappingFile, language: Language, make_section: SectionFactory,
                  records: Path) -> nodes.section:
     mapping = item.mapping
@@ -149,42 +152,54 @@ def port_section(item: MappingFile, language: Language, make_section: SectionFac
     section += _caveat_list(item, language)
     start = "(" + ", ".join(f"{v:g}" for v in START) + ")"
     gap_text = _phrase("sim_gap", language, steps=port.steps, problem=PROBLEMS[port.problem],
-                       start=start, weights=_number(port.gap.weights))
+                       start=start, gap=gap_words(port.gap.weights, language))
     if port.gap.near_eps is not None and port.gap.near_eps > NEAR_EPS_EXACT:
         gap_text += _phrase("near_eps", language, near=f"{port.gap.near_eps:.0%}")
     section += paragraph(gap_text)
-    section += paragraph(_real_text(item, records, language, source, target))
+    section += paragraph(_runs_text(item, records, language, source, target))
     record, stale = real_record(item, records)
+    where = str(record_path(item.slug, records))
     for i, (alternative, code) in enumerate(zip(port.alternatives, pair.alternatives,
                                                 strict=True)):
         section += paragraph(alternative.text[language])
         section += nodes.literal_block(code.text, code.text, language="python")
         ran = None if record is None or stale else record.get(f"alternative{i}", {})
         if ran and ran.get("weights_gap") is not None:
-            section += paragraph(_phrase("alternative_gap", language, api=alternative.api,
-                                         version=ran["version"],
-                                         weights=_number(ran["weights_gap"])))
+            assert record is not None
+            section += paragraph(_phrase(
+                "alternative_gap", language, api=alternative.api, source=source,
+                run=run_of(ran, f"{where}: alternative{i}").words(target, language),
+                source_run=run_of(record["source"], f"{where}: source").words(source, language),
+                gap=gap_words(ran["weights_gap"], language)))
         else:
             section += paragraph(_phrase("alternative_missing", language, api=alternative.api))
     return section
 
 
-def _real_text(item: MappingFile, records: Path, language: Language, source: str,
+def _runs_text(item: MappingFile, records: Path, language: Language, source: str,
                target: str) -> str:
     command = f"python -m optbridge.port.real --only {item.slug}"
     record, stale = real_record(item, records)
     if record is None:
-        return _phrase("real_missing", language,
+        return _phrase("not_yet_run", language,
                        why=_phrase("no_record", language, command=command))
     if stale:
-        return _phrase("real_missing", language,
+        return _phrase("not_yet_run", language,
                        why=_phrase("stale", language, command=command))
+    where = str(record_path(item.slug, records))
+    shown = {"source": source, "target": target}
     if record.get("weights_gap") is None:
-        why = "; ".join(side.get("why", "") for side in (record["source"], record["target"])
-                        if not side.get("ran"))
-        return _phrase("real_missing", language, why=why)
+        missing = [_phrase("side_not_run", language, shown=shown[name],
+                           why=not_run_why(record[name]["style"], language, f"{where}: {name}"))
+                   for name in shown if not record[name].get("ran")]
+        if not missing:
+            raise RecordError(f"{where}: field 'weights_gap' is null, but both scripts ran")
+        separator = "；" if language == "zh" else "; "
+        return _phrase("not_run", language, why=separator.join(missing))
+    runs = {name: run_of(record[name], f"{where}: {name}").words(shown[name], language)
+            for name in shown}
     return _phrase(
-        "real_gap", language, source=source, target=target,
-        source_version=record["source"]["version"], target_version=record["target"]["version"],
-        date=record["date"], command=record["command"], weights=_number(record["weights_gap"]),
+        "ran_gap", language, source=source, target=target, source_run=runs["source"],
+        target_run=runs["target"], date=record["date"], command=record["command"],
+        isa=isa_code(record, where), gap=gap_words(record["weights_gap"], language),
     )

@@ -27,8 +27,8 @@ class NpuFusedRMSprop(FusedOptimizer):
     Parameters
     ----------
     params : iterable
-        Tensors or parameter-group dicts; float32 or float16 only (checked at the first step,
-        as torch_npu does, with ``TypeError``).
+        Tensors or parameter-group dicts; float32 or float16 only (checked at the first
+        ``step()`` or ``zero_grad()``, as torch_npu does, with ``TypeError``).
     lr : float, default 1e-2
         (torch_npu's older Chinese docs say 1e-3; the code uses 1e-2.)
     alpha : float, default 0.99
@@ -42,7 +42,8 @@ class NpuFusedRMSprop(FusedOptimizer):
     ValueError
         For a negative ``lr``, ``eps``, ``momentum``, ``weight_decay`` or ``alpha``.
     TypeError
-        At the first step, for a parameter that is neither float32 nor float16.
+        At a ``step()`` or ``zero_grad()``, for a parameter with a gradient that is neither
+        float32 nor float16.
     RuntimeError
         At a step, for sparse gradients.
 
@@ -101,20 +102,26 @@ class NpuFusedRMSprop(FusedOptimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
+        self._check_dtypes()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.dtype not in _FUSED_DTYPES:
-                    raise TypeError("Fused optimizer's parameters must be either float32 or "
-                                    f"float16, but received {p.dtype}")
-                if p.grad.is_sparse:
+                if p.grad is not None and p.grad.is_sparse:
                     raise RuntimeError("NpuFusedRMSprop does not support sparse gradients.")
         super().step()
         return loss
+
+    def _check_dtypes(self) -> None:
+        """torch_npu's rule, which it applies when it first combines the parameters that have
+        a gradient into flat buffers, at the first ``step()`` or ``zero_grad()``."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and p.dtype not in _FUSED_DTYPES:
+                    raise TypeError("Fused optimizer's parameters must be either float32 or "
+                                    f"float16, but received {p.dtype}")
 
     def zero_grad(self, set_to_none: bool = False) -> None:
         """Zero the gradients in place; ``set_to_none=True`` is refused as in torch_npu."""
         if set_to_none:
             raise ValueError("set_to_none is not supported in fused optimizers")
+        self._check_dtypes()
         super().zero_grad(set_to_none=False)
