@@ -12,11 +12,18 @@ from torch import Tensor
 
 from optbridge.engine import RMSPROP, Rule
 from optbridge.frameworks.optax._flat import apply_rule_to_leaves
-from optbridge.frameworks.optax._pytree import Tree, flatten, tree_map
+from optbridge.frameworks.optax._pytree import (
+    UPDATE_HINT,
+    Tree,
+    flatten,
+    require_match,
+    tree_map,
+)
 from optbridge.frameworks.optax.transform import (
     EmptyState,
     GradientTransformation,
     require_number,
+    require_state,
     safe_increment,
     truth,
 )
@@ -151,18 +158,30 @@ def rmsprop(learning_rate: float | Schedule | None, decay: float = 0.9, eps: flo
     rule = STDDEV_BIAS_CORRECTED if centered and bias_correction else RMSPROP
     schedule = learning_rate if callable(learning_rate) else None
 
+    def state_links() -> tuple[type, ...]:
+        # bias_correction is tested at init, as optax tests it; update follows init
+        with_count = truth("rmsprop", "bias_correction", bias_correction)
+        if centered:
+            rms_link: type = ScaleByRStdDevWithCountState if with_count else ScaleByRStdDevState
+        else:
+            rms_link = ScaleByRmsWithCountState if with_count else ScaleByRmsState
+        return (rms_link, ScaleByScheduleState if schedule else EmptyState,
+                TraceState if momentum is not None else EmptyState)
+
     def init_fn(params: Tree) -> tuple:
         truth("rmsprop", "bias_correction", bias_correction)
-        nu = tree_map(lambda p: torch.full_like(p, initial_scale), params)
+        nu = tree_map(lambda p: torch.full_like(p, initial_scale), params, names=("params",),
+                      function="rmsprop")
         count = torch.zeros((), dtype=torch.int32)
         if centered:
-            mu = tree_map(torch.zeros_like, params)
+            mu = tree_map(torch.zeros_like, params, names=("params",), function="rmsprop")
             rms: Any = (ScaleByRStdDevWithCountState(count, mu, nu) if bias_correction
                         else ScaleByRStdDevState(mu, nu))
         else:
             rms = ScaleByRmsWithCountState(count, nu) if bias_correction else ScaleByRmsState(nu)
         sched = ScaleByScheduleState(count.clone()) if schedule else EmptyState()
-        trace = TraceState(tree_map(torch.zeros_like, params)) if momentum is not None \
+        trace = TraceState(tree_map(torch.zeros_like, params, names=("params",),
+                                    function="rmsprop")) if momentum is not None \
             else EmptyState()
         return rms, sched, trace
 
@@ -173,8 +192,18 @@ def rmsprop(learning_rate: float | Schedule | None, decay: float = 0.9, eps: flo
             require_number("rmsprop", "learning_rate", learning_rate, none_ok=True)
         for name, value in (("decay", decay), ("eps", eps)):
             require_number("rmsprop", name, value)
+        require_state("rmsprop", state, state_links())
         rms, sched, trace = state
-        grads, unflatten = flatten(updates)
+        # every state tree must be the one init made for a tree shaped as ``updates``: a
+        # partial or reshaped tree would otherwise drop or mix the leaves' state
+        trees = {"state[0].nu": rms.nu}
+        if centered:
+            trees["state[0].mu"] = rms.mu
+        if momentum is not None:
+            trees["state[2].trace"] = trace.trace
+        for name, tree in trees.items():
+            require_match("rmsprop", updates, "updates", tree, name, UPDATE_HINT)
+        grads, unflatten = flatten(updates, "updates", "rmsprop")
         buffers = {"square_avg": flatten(rms.nu)[0]}
         if centered:
             buffers["grad_avg"] = flatten(rms.mu)[0]

@@ -15,11 +15,18 @@ from torch import Tensor
 
 from optbridge.engine import Rule, StateBuffer
 from optbridge.frameworks.optax._flat import apply_rule_to_leaves
-from optbridge.frameworks.optax._pytree import Tree, flatten, tree_map
+from optbridge.frameworks.optax._pytree import (
+    UPDATE_HINT,
+    Tree,
+    flatten,
+    require_match,
+    tree_map,
+)
 from optbridge.frameworks.optax.transform import (
     EmptyState,
     GradientTransformation,
     require_number,
+    require_state,
 )
 
 
@@ -105,8 +112,10 @@ def rprop(learning_rate: float, eta_minus: float = 0.5, eta_plus: float = 1.2,
 
     def init_fn(params: Tree) -> tuple:
         require_number("rprop", "learning_rate", learning_rate)  # optax's full_like fails here
-        steps = tree_map(lambda p: torch.full_like(p, learning_rate), params)
-        return ScaleByRpropState(steps, tree_map(torch.zeros_like, params)), EmptyState()
+        steps = tree_map(lambda p: torch.full_like(p, learning_rate), params, names=("params",),
+                         function="rprop")
+        zeros = tree_map(torch.zeros_like, params, names=("params",), function="rprop")
+        return ScaleByRpropState(steps, zeros), EmptyState()
 
     def update_fn(updates: Tree, state: tuple, params: Tree = None) -> tuple[Tree, tuple]:
         del params
@@ -116,8 +125,14 @@ def rprop(learning_rate: float, eta_minus: float = 0.5, eta_plus: float = 1.2,
             require_number("rprop", name, value)
         for name, value in (("min_step_size", min_step_size), ("max_step_size", max_step_size)):
             require_number("rprop", name, value, none_ok=True)
+        require_state("rprop", state, (ScaleByRpropState, EmptyState))
         rp, empty = state
-        grads, unflatten = flatten(updates)
+        # a partial or reshaped tree would otherwise drop or mix the leaves' state
+        require_match("rprop", updates, "updates", rp.step_sizes, "state[0].step_sizes",
+                      UPDATE_HINT)
+        require_match("rprop", updates, "updates", rp.prev_updates,
+                      "state[0].prev_updates", UPDATE_HINT)
+        grads, unflatten = flatten(updates, "updates", "rprop")
         buffers = {"step_sizes": flatten(rp.step_sizes)[0],
                    "prev_updates": flatten(rp.prev_updates)[0]}
         options = {"lr": learning_rate, "eta_minus": eta_minus, "eta_plus": eta_plus,
