@@ -25,6 +25,7 @@ from optbridge.frameworks.optax._pytree import (
 from optbridge.frameworks.optax.transform import (
     EmptyState,
     GradientTransformation,
+    full_like,
     require_number,
     require_state,
 )
@@ -33,6 +34,10 @@ from optbridge.frameworks.optax.transform import (
 class ScaleByRpropState(NamedTuple):
     step_sizes: Tree
     prev_updates: Tree
+
+
+def _in_dtype(value: float, like: Tensor) -> Tensor:
+    return torch.tensor(float(value), dtype=torch.float64).to(like.dtype)
 
 
 def optax_rprop_(param: Tensor, grad: Tensor, state: dict[str, Tensor], *, lr: float,
@@ -47,6 +52,10 @@ def optax_rprop_(param: Tensor, grad: Tensor, state: dict[str, Tensor], *, lr: f
     """
     del lr  # it only seeds step_sizes
     step_sizes, prev_updates = state["step_sizes"], state["prev_updates"]
+    # JAX rounds a Python scalar to the array's dtype (beyond its range: +-inf); torch refuses
+    eta_plus, eta_minus = (_in_dtype(v, grad) for v in (eta_plus, eta_minus))
+    min_step_size, max_step_size = (None if v is None else _in_dtype(v, grad)
+                                    for v in (min_step_size, max_step_size))
     sign = grad * prev_updates  # optax compares the product, not its sign
     grown = torch.clamp(step_sizes * torch.where(sign > 0, eta_plus, eta_minus),
                         min_step_size, max_step_size)
@@ -111,9 +120,9 @@ def rprop(learning_rate: float, eta_minus: float = 0.5, eta_plus: float = 1.2,
     """
 
     def init_fn(params: Tree) -> tuple:
-        require_number("rprop", "learning_rate", learning_rate)  # optax's full_like fails here
-        steps = tree_map(lambda p: torch.full_like(p, learning_rate), params, names=("params",),
-                         function="rprop")
+        # optax's full_like fails here on a non-number
+        steps = tree_map(lambda p: full_like("rprop", "learning_rate", p, learning_rate), params,
+                         names=("params",), function="rprop")
         zeros = tree_map(torch.zeros_like, params, names=("params",), function="rprop")
         return ScaleByRpropState(steps, zeros), EmptyState()
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import torch
+from torch import Tensor
+
 from optbridge.frameworks.optax._pytree import Tree, describe, flatten, sorted_keys, tree_map
 
 
@@ -38,18 +41,39 @@ def safe_increment(count: int) -> int:
     return min(count + 1, INT32_MAX)
 
 
+def number(value: Any) -> float | None:
+    """``float(value)`` for what jax takes as a scalar number (a string is not one), else
+    None."""
+    if isinstance(value, str):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` on one line and at most 60 characters (an array's repr spans lines)."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def require_number(function: str, name: str, value: Any, *, none_ok: bool = False) -> None:
     """Raise the ``TypeError`` jax raises for a hyperparameter that is no number (None, a
-    string, a list), at the stage optax uses it, naming ``function`` and the argument."""
-    if value is None and none_ok:
+    string, a list, an array of several numbers), at the stage optax uses it, naming
+    ``function`` and the argument."""
+    if (value is None and none_ok) or number(value) is not None:
         return
-    if not isinstance(value, str):
-        try:
-            float(value)
-            return
-        except (TypeError, ValueError, RuntimeError):
-            pass
-    raise TypeError(f"optbridge.compat.optax.{function}: {name} must be a number, got {value!r}")
+    raise TypeError(f"optbridge.compat.optax.{function}: {name} must be a number, got "
+                    f"{shown(value)}")
+
+
+def full_like(function: str, name: str, like: Tensor, value: Any) -> Tensor:
+    """``jnp.full_like(like, value)`` as optax's init calls it: a number beyond the dtype's
+    range becomes +-inf as in JAX (torch's ``full_like`` raises there); anything but a number
+    raises ``TypeError`` naming the argument."""
+    require_number(function, name, value)
+    return torch.empty_like(like).copy_(torch.tensor(number(value), dtype=torch.float64))
 
 
 def require_state(function: str, state: Any, links: tuple[type, ...]) -> None:
