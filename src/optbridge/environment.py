@@ -77,8 +77,11 @@ def directory(name: str, consequence: str) -> Path | None:
 
 def _directory_problem(path: Path) -> str | None:
     existing = path
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    try:
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+    except OSError as error:  # e.g. a name too long for the file system
+        return f"unusable path: {error.strerror or error}"
     if not existing.is_dir():
         return "not a directory" if existing == path else f"{existing} is not a directory"
     if not os.access(existing, os.W_OK | os.X_OK):
