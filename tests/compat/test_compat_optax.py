@@ -86,5 +86,5 @@ def test_state_has_optax_structure():
 
 
 def test_bad_pytree_leaf_is_named():
-    with pytest.raises(TypeError, match=r"tree\['w'\] is a float"):
+    with pytest.raises(TypeError, match=r"rmsprop: params\['w'\] is a float"):
         optax.rmsprop(0.1).init({"w": 1.0})

@@ -275,7 +275,7 @@ def test_check_refuses_a_missing_tables_folder(capsys):
         check_main(["/nonexistent/mappings"])
     assert exited.value.code == 2
     assert capsys.readouterr().err.strip().endswith(
-        "error: argument mappings: /nonexistent/mappings: no such folder")
+        "error: argument mappings: /nonexistent/mappings: no such folder or file")
 
 
 def test_check_names_a_missing_example_script(tmp_path, capsys):

@@ -9,12 +9,12 @@ empty argument list, so the site build passes nothing here.)
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
 import torch
 
+from optbridge import environment
 from optbridge.devices.selection import (
     ENV_VARIABLE,
     DeviceNotAvailableError,
@@ -64,8 +64,8 @@ def device_from_argv(argv: Sequence[str] | None = None, default: str = "auto") -
     args = parser.parse_args(argv)
     if args.device:
         where, preference = "argument --device", args.device
-    elif os.environ.get(ENV_VARIABLE, "").strip():
-        preference = os.environ[ENV_VARIABLE].strip()
+    elif environment.text(ENV_VARIABLE):
+        preference = environment.text(ENV_VARIABLE)
         where = f"environment variable {ENV_VARIABLE}={preference!r}"
     else:
         where, preference = "default device", default

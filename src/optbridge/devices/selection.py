@@ -8,9 +8,10 @@ naming what was found, never a silent fallback.
 
 from __future__ import annotations
 
-import os
-
 import torch
+
+# select_device's `environment` argument would shadow the module's name
+from optbridge.environment import text as variable_text
 
 ENV_VARIABLE = "OPTBRIDGE_DEVICE"
 CHOICES = ("auto", "cpu", "cuda", "npu")
@@ -62,7 +63,10 @@ def parse_preference(preference: str | torch.device) -> tuple[str, int | None]:
     elif isinstance(preference, str):
         text = preference.strip().lower()
         kind, _, index_text = text.partition(":")
-        if index_text and not index_text.isdigit():
+        if index_text.startswith("-") and index_text[1:].isascii() and index_text[1:].isdigit():
+            raise ValueError(f"device {preference!r}: the index after ':' is negative; device "
+                             "indices count from 0")
+        if index_text and not (index_text.isascii() and index_text.isdigit()):
             raise ValueError(f"device {preference!r}: the index after ':' must be an integer")
         index = int(index_text) if index_text else None
     else:
@@ -131,7 +135,7 @@ def select_device(
     """
     kind, index = parse_preference(preference)
     if kind == "auto" and environment:
-        from_env = os.environ.get(ENV_VARIABLE, "").strip()
+        from_env = variable_text(ENV_VARIABLE)
         if from_env:
             where = f"environment variable {ENV_VARIABLE}={from_env!r}"
             try:

@@ -16,7 +16,7 @@ def main() -> int:
     start = time.perf_counter()
     try:
         path = cpu.build(verbose="-v" in sys.argv)
-    except RuntimeError as exc:
+    except (RuntimeError, OSError) as exc:  # OSError: an unusable $OPTBRIDGE_CACHE_DIR
         print(f"optbridge: CPU kernel not built ({exc}); the torch-ops fallback will be used",
               file=sys.stderr)
         return 1

@@ -8,7 +8,6 @@ An example marks the code of each side with a first line ``# optbridge: source``
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import textwrap
 from importlib.metadata import version
@@ -17,6 +16,8 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+from optbridge import environment
 
 MARKER = re.compile(r"\A\s*# optbridge: (source|target)[ \t]*\n")
 OUTPUT_BLOCK = re.compile(
@@ -84,7 +85,7 @@ def gallery_inputs(root: Path) -> str:
     """A digest of everything an example's results depend on besides its own text."""
     digest = hashlib.sha256()
     digest.update(f"torch {version('torch')}\n".encode())
-    digest.update(f"device {os.environ.get('OPTBRIDGE_DEVICE', '')}\n".encode())
+    digest.update(f"device {environment.text('OPTBRIDGE_DEVICE') or ''}\n".encode())
     for path in sorted((root / "src" / "optbridge").rglob("*.py")) + sorted(
         (root / "examples").glob("*.py")
     ):

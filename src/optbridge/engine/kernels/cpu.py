@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from optbridge import environment
 from optbridge.engine.kernels.cpu_source import CPU_KERNEL_SOURCE
 from optbridge.engine.rules.rmsprop import RMSpropOptions
 from optbridge.engine.rules.rprop import RpropOptions
@@ -50,8 +51,9 @@ _load_error: str | None = None
 
 def cache_dir() -> Path:
     """Where compiled kernels live: ``$OPTBRIDGE_CACHE_DIR`` or ``~/.cache/optbridge/kernels``."""
-    root = os.environ.get("OPTBRIDGE_CACHE_DIR")
-    return Path(root) if root else Path.home() / ".cache" / "optbridge" / "kernels"
+    root = environment.directory("OPTBRIDGE_CACHE_DIR", "the CPU kernel cannot be built or cached "
+                                 "there, so the optimizers use their slower torch-ops path")
+    return root or Path.home() / ".cache" / "optbridge" / "kernels"
 
 
 def _compiler() -> str | None:
@@ -137,8 +139,8 @@ def load() -> ModuleType | None:
     with _lock:
         if _library is not None or _load_error is not None:
             return _library
-        if os.environ.get("OPTBRIDGE_DISABLE_CPU_KERNEL") == "1":
-            _load_error = "disabled by OPTBRIDGE_DISABLE_CPU_KERNEL=1"
+        if environment.flag("OPTBRIDGE_DISABLE_CPU_KERNEL"):
+            _load_error = "disabled by OPTBRIDGE_DISABLE_CPU_KERNEL"
             return None
         try:
             lib = _import(build())
@@ -171,7 +173,7 @@ def _torch_vml_sqrt() -> dict[torch.dtype, int | None]:
 _SQRT: dict[torch.dtype, int | None] = {}
 # IEEE sqrt is ~3x faster than VML's, but VML's is what torch's own CPU sqrt returns (it
 # differs by one ulp on ~20% of inputs). Exact mode trades that speed for bit-identity.
-_exact_sqrt = os.environ.get("OPTBRIDGE_EXACT_SQRT") == "1"
+_exact_sqrt = environment.flag("OPTBRIDGE_EXACT_SQRT")
 
 
 def set_exact_sqrt(enabled: bool) -> None:
@@ -193,16 +195,9 @@ def load_error() -> str | None:
 def threads() -> int:
     """Kernel threads: ``$OPTBRIDGE_CPU_THREADS`` clamped to the CPUs there are, else torch's
     count. A value that is not a positive integer raises ``ValueError`` naming the variable."""
-    configured = os.environ.get(THREADS_VARIABLE)
-    if not configured:
+    count = environment.positive_integer(THREADS_VARIABLE, "the CPU kernel's thread count")
+    if count is None:
         return torch.get_num_threads()
-    try:
-        count = int(configured)
-    except ValueError:
-        count = 0
-    if count < 1:
-        raise ValueError(f"{THREADS_VARIABLE}={configured!r}: expected a positive integer "
-                         "(the CPU kernel's thread count)")
     # Each thread is an OpenMP worker with its own stack: more than the CPUs there are only
     # costs memory (100,000 exhausted it), so the count is clamped.
     return min(count, os.cpu_count() or 1)

@@ -8,7 +8,12 @@ Usage is optax's::
     updates, state = tx.update(grads, state, params)
     params = apply_updates(params, updates)
 
-``update`` is functional: it never modifies its inputs and returns new tensors.
+``update`` is functional: it never modifies its inputs and returns new tensors. As in optax,
+a dict's leaves are paired by key (its sorted keys), and ``updates`` must have the structure
+of the params given to ``init``: a missing or extra key, another container or length, or a
+leaf of another shape raises ``ValueError`` naming the place (``updates['b']``) and the state
+tree it differs from. (JAX broadcasts leaves of broadcastable shapes there; each state leaf
+belongs to one param here, so any other shape is refused.)
 """
 
 from optbridge.frameworks.optax.rmsprop import (

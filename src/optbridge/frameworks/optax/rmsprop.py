@@ -12,11 +12,20 @@ from torch import Tensor
 
 from optbridge.engine import RMSPROP, Rule
 from optbridge.frameworks.optax._flat import apply_rule_to_leaves
-from optbridge.frameworks.optax._pytree import Tree, flatten, tree_map
+from optbridge.frameworks.optax._pytree import (
+    UPDATE_HINT,
+    Tree,
+    flatten,
+    require_match,
+    tree_map,
+)
 from optbridge.frameworks.optax.transform import (
     EmptyState,
     GradientTransformation,
+    full_like,
+    number,
     require_number,
+    require_state,
     safe_increment,
     truth,
 )
@@ -142,27 +151,37 @@ def rmsprop(learning_rate: float | Schedule | None, decay: float = 0.9, eps: flo
     >>> updates, state = tx.update(grads, state, params)
     >>> params = apply_updates(params, updates)
     """
-    if momentum is not None and momentum < 0:
-        raise ValueError(f"optbridge.compat.optax.rmsprop: momentum={momentum} < 0 is not "
+    momentum_number = number(momentum)  # anything else fails at the first update, as in optax
+    if momentum_number is not None and momentum_number < 0:
+        raise ValueError(f"optbridge.compat.optax.rmsprop: momentum={momentum_number} < 0 is not "
                          "supported")
     # each flag is tested where optax's Python ``if`` tests it: centered when constructed,
     # bias_correction at init, eps_in_sqrt and nesterov at each update
     centered = truth("rmsprop", "centered", centered)
-    rule = STDDEV_BIAS_CORRECTED if centered and bias_correction else RMSPROP
     schedule = learning_rate if callable(learning_rate) else None
+
+    def state_links(with_count: bool) -> tuple[type, ...]:
+        if centered:
+            rms_link: type = ScaleByRStdDevWithCountState if with_count else ScaleByRStdDevState
+        else:
+            rms_link = ScaleByRmsWithCountState if with_count else ScaleByRmsState
+        return (rms_link, ScaleByScheduleState if schedule else EmptyState,
+                TraceState if momentum is not None else EmptyState)
 
     def init_fn(params: Tree) -> tuple:
         truth("rmsprop", "bias_correction", bias_correction)
-        nu = tree_map(lambda p: torch.full_like(p, initial_scale), params)
+        nu = tree_map(lambda p: full_like("rmsprop", "initial_scale", p, initial_scale), params,
+                      names=("params",), function="rmsprop")
         count = torch.zeros((), dtype=torch.int32)
         if centered:
-            mu = tree_map(torch.zeros_like, params)
+            mu = tree_map(torch.zeros_like, params, names=("params",), function="rmsprop")
             rms: Any = (ScaleByRStdDevWithCountState(count, mu, nu) if bias_correction
                         else ScaleByRStdDevState(mu, nu))
         else:
             rms = ScaleByRmsWithCountState(count, nu) if bias_correction else ScaleByRmsState(nu)
         sched = ScaleByScheduleState(count.clone()) if schedule else EmptyState()
-        trace = TraceState(tree_map(torch.zeros_like, params)) if momentum is not None \
+        trace = TraceState(tree_map(torch.zeros_like, params, names=("params",),
+                                    function="rmsprop")) if momentum is not None \
             else EmptyState()
         return rms, sched, trace
 
@@ -173,29 +192,47 @@ def rmsprop(learning_rate: float | Schedule | None, decay: float = 0.9, eps: flo
             require_number("rmsprop", "learning_rate", learning_rate, none_ok=True)
         for name, value in (("decay", decay), ("eps", eps)):
             require_number("rmsprop", name, value)
+        require_number("rmsprop", "momentum", momentum, none_ok=True)
+        # bias_correction is tested at init, as optax tests it; update follows init
+        with_count = truth("rmsprop", "bias_correction", bias_correction)
+        rule = STDDEV_BIAS_CORRECTED if centered and with_count else RMSPROP
+        require_state("rmsprop", state, state_links(with_count))
         rms, sched, trace = state
-        grads, unflatten = flatten(updates)
+        # every state tree must be the one init made for a tree shaped as ``updates``: a
+        # partial or reshaped tree would otherwise drop or mix the leaves' state
+        trees = {"state[0].nu": rms.nu}
+        if centered:
+            trees["state[0].mu"] = rms.mu
+        if momentum is not None:
+            trees["state[2].trace"] = trace.trace
+        for name, tree in trees.items():
+            require_match("rmsprop", updates, "updates", tree, name, UPDATE_HINT)
+        grads, unflatten = flatten(updates, "updates", "rmsprop")
         buffers = {"square_avg": flatten(rms.nu)[0]}
         if centered:
             buffers["grad_avg"] = flatten(rms.mu)[0]
-        use_trace = momentum is not None and momentum > 0
+        use_trace = momentum_number is not None and momentum_number > 0
         # optax's trace is ``u + momentum * t``: a NaN momentum makes every update NaN. The
         # engine treats NaN as no momentum (as torch), so that outcome is written here.
-        nan_trace = momentum is not None and math.isnan(momentum)
+        nan_trace = momentum_number is not None and math.isnan(momentum_number)
         if use_trace:  # the engine's buffer is the negated trace (b = -t, exactly)
             buffers["momentum_buffer"] = [-t for t in flatten(trace.trace)[0]]
         if learning_rate is None:  # optax skips scale_by_learning_rate: no scale, no sign flip
             lr = -1.0
         else:
-            lr = float(schedule(int(sched.count)) if schedule else learning_rate)
-        count = safe_increment(int(rms.count)) if bias_correction else 0
+            value = schedule(int(sched.count)) if schedule else learning_rate
+            require_number("rmsprop", "learning_rate(count)" if schedule else "learning_rate",
+                           value)
+            lr = float(value)
+        count = safe_increment(int(rms.count)) if with_count else 0
         in_sqrt = truth("rmsprop", "eps_in_sqrt", eps_in_sqrt)
         nesterov_on = momentum is not None and truth("rmsprop", "nesterov", nesterov)
-        options = {"lr": lr, "alpha": decay, "eps": eps, "momentum": momentum if use_trace else 0.0,
-                       "centered": centered, "maximize": False, "eps_in_sqrt": in_sqrt,
-                       "lr_in_momentum": True, "nesterov": nesterov_on and use_trace,
-                       "bias_correction": bias_correction}
-        if bias_correction:
+        options = {"lr": lr, "alpha": number(decay), "eps": number(eps),
+                   "momentum": momentum_number if use_trace else 0.0,
+                   "centered": centered, "maximize": False, "eps_in_sqrt": in_sqrt,
+                   "lr_in_momentum": True, "nesterov": nesterov_on and use_trace,
+                   "bias_correction": with_count}
+        if with_count:
             options["step"] = count
         new, new_buffers = apply_rule_to_leaves(rule, grads, buffers, options)
         if nan_trace:
@@ -204,11 +241,10 @@ def rmsprop(learning_rate: float | Schedule | None, decay: float = 0.9, eps: flo
         count_t = torch.tensor(count, dtype=torch.int32)
         if centered:
             mu = unflatten(new_buffers["grad_avg"])
-            rms = (ScaleByRStdDevWithCountState(count_t, mu, nu) if bias_correction
+            rms = (ScaleByRStdDevWithCountState(count_t, mu, nu) if with_count
                    else ScaleByRStdDevState(mu, nu))
         else:
-            rms = ScaleByRmsWithCountState(count_t, nu) if bias_correction else \
-                ScaleByRmsState(nu)
+            rms = ScaleByRmsWithCountState(count_t, nu) if with_count else ScaleByRmsState(nu)
         if schedule:
             sched = ScaleByScheduleState(torch.tensor(safe_increment(int(sched.count)),
                                                       dtype=torch.int32))

@@ -15,17 +15,29 @@ from torch import Tensor
 
 from optbridge.engine import Rule, StateBuffer
 from optbridge.frameworks.optax._flat import apply_rule_to_leaves
-from optbridge.frameworks.optax._pytree import Tree, flatten, tree_map
+from optbridge.frameworks.optax._pytree import (
+    UPDATE_HINT,
+    Tree,
+    flatten,
+    require_match,
+    tree_map,
+)
 from optbridge.frameworks.optax.transform import (
     EmptyState,
     GradientTransformation,
+    full_like,
     require_number,
+    require_state,
 )
 
 
 class ScaleByRpropState(NamedTuple):
     step_sizes: Tree
     prev_updates: Tree
+
+
+def _in_dtype(value: float, like: Tensor) -> Tensor:
+    return torch.tensor(float(value), dtype=torch.float64).to(like.dtype)
 
 
 def optax_rprop_(param: Tensor, grad: Tensor, state: dict[str, Tensor], *, lr: float,
@@ -40,6 +52,10 @@ def optax_rprop_(param: Tensor, grad: Tensor, state: dict[str, Tensor], *, lr: f
     """
     del lr  # it only seeds step_sizes
     step_sizes, prev_updates = state["step_sizes"], state["prev_updates"]
+    # JAX rounds a Python scalar to the array's dtype (beyond its range: +-inf); torch refuses
+    eta_plus, eta_minus = (_in_dtype(v, grad) for v in (eta_plus, eta_minus))
+    min_step_size, max_step_size = (None if v is None else _in_dtype(v, grad)
+                                    for v in (min_step_size, max_step_size))
     sign = grad * prev_updates  # optax compares the product, not its sign
     grown = torch.clamp(step_sizes * torch.where(sign > 0, eta_plus, eta_minus),
                         min_step_size, max_step_size)
@@ -104,9 +120,11 @@ def rprop(learning_rate: float, eta_minus: float = 0.5, eta_plus: float = 1.2,
     """
 
     def init_fn(params: Tree) -> tuple:
-        require_number("rprop", "learning_rate", learning_rate)  # optax's full_like fails here
-        steps = tree_map(lambda p: torch.full_like(p, learning_rate), params)
-        return ScaleByRpropState(steps, tree_map(torch.zeros_like, params)), EmptyState()
+        # optax's full_like fails here on a non-number
+        steps = tree_map(lambda p: full_like("rprop", "learning_rate", p, learning_rate), params,
+                         names=("params",), function="rprop")
+        zeros = tree_map(torch.zeros_like, params, names=("params",), function="rprop")
+        return ScaleByRpropState(steps, zeros), EmptyState()
 
     def update_fn(updates: Tree, state: tuple, params: Tree = None) -> tuple[Tree, tuple]:
         del params
@@ -116,8 +134,14 @@ def rprop(learning_rate: float, eta_minus: float = 0.5, eta_plus: float = 1.2,
             require_number("rprop", name, value)
         for name, value in (("min_step_size", min_step_size), ("max_step_size", max_step_size)):
             require_number("rprop", name, value, none_ok=True)
+        require_state("rprop", state, (ScaleByRpropState, EmptyState))
         rp, empty = state
-        grads, unflatten = flatten(updates)
+        # a partial or reshaped tree would otherwise drop or mix the leaves' state
+        require_match("rprop", updates, "updates", rp.step_sizes, "state[0].step_sizes",
+                      UPDATE_HINT)
+        require_match("rprop", updates, "updates", rp.prev_updates,
+                      "state[0].prev_updates", UPDATE_HINT)
+        grads, unflatten = flatten(updates, "updates", "rprop")
         buffers = {"step_sizes": flatten(rp.step_sizes)[0],
                    "prev_updates": flatten(rp.prev_updates)[0]}
         options = {"lr": learning_rate, "eta_minus": eta_minus, "eta_plus": eta_plus,

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from optbridge.mappings import MappingError, MappingFile, load_all
+from optbridge.mappings import MappingError, MappingFile, load_all, load_mapping
 from optbridge.mappings.loader import display_path
 
 from .report import check_mapping
@@ -15,9 +15,24 @@ from .report import check_mapping
 
 def folder(text: str) -> Path:
     """An argparse type: an existing folder (a mistyped one would silently drop claims)."""
+    if not text.strip():  # Path("") is the current folder: never what an empty value meant
+        raise argparse.ArgumentTypeError("empty path; name a folder")
     path = Path(text)
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text}: no such folder")
+    return path
+
+
+def tables(text: str) -> Path:
+    """An argparse type: the folder of mapping files, or one mapping file to check alone."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "empty path; name the folder of mapping files or one mapping file")
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder or file")
+    if not (path.is_dir() or path.is_file()):
+        raise argparse.ArgumentTypeError(f"{text}: neither a folder nor a regular file")
     return path
 
 
@@ -34,7 +49,9 @@ def missing_examples(items: list[MappingFile], examples: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m optbridge.mappings.checks")
-    parser.add_argument("mappings", nargs="?", default="docs/mappings", type=folder)
+    parser.add_argument("mappings", nargs="?", default="docs/mappings", type=tables,
+                        help="the folder of mapping files (default: docs/mappings) or one file, "
+                             "<framework>/<name>.toml")
     parser.add_argument("--no-recorded", dest="recorded", action="store_false",
                         help="skip the comparisons with the data recorded from the real frameworks")
     parser.add_argument("--examples", default="examples", type=folder,
@@ -43,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        items = load_all(args.mappings)
+        items = ([load_mapping(args.mappings)] if args.mappings.is_file()
+                 else load_all(args.mappings))
     except MappingError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 2
