@@ -19,8 +19,11 @@ from torch import Tensor
 #: params (and their state, by buffer name; each ``steps[i]`` is incremented) in place.
 ListsFn = Callable[[list[Tensor], list[Tensor], dict[str, list[Tensor]], list[Tensor] | None,
                     Any], list[int]]
-#: ``run_group(params, optimizer_state, options) -> (indices not taken, a grad was sparse)``.
-GroupFn = Callable[[list[Tensor], dict, Any], tuple[list[int], bool]]
+#: ``run_group(params, optimizer_state, options) -> (indices not taken, a grad was sparse,
+#: (index, key) of a state lacking a buffer or None, index of a grad partly overlapping its
+#: param or -1)``; with any of the last three, nothing was updated.
+GroupFn = Callable[[list[Tensor], dict, Any],
+                   tuple[list[int], bool, tuple[int, str] | None, int]]
 
 
 @dataclass(frozen=True)

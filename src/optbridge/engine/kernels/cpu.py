@@ -229,8 +229,8 @@ def _rmsprop_slots(options: RMSpropOptions) -> tuple[str | None, str | None, str
             "momentum_buffer" if options.uses_momentum else None)
 
 
-def rmsprop_group(params: list[Tensor], state: dict, options: RMSpropOptions) -> tuple[list[int], bool]:
-    """RMSprop on a param group in place: (indices left to the caller, a grad was sparse)."""
+def rmsprop_group(params: list[Tensor], state: dict, options: RMSpropOptions) -> tuple[Any, ...]:
+    """RMSprop on a param group in place; returns what ``kernels.GroupFn`` describes."""
     lib = load()
     assert lib is not None
     return lib.rmsprop_group(params, state, _rmsprop_slots(options), "step",
@@ -253,8 +253,8 @@ def _rprop_args(options: RpropOptions) -> tuple[Any, ...]:
             float(options.weight_decay), bool(options.maximize), threads())
 
 
-def rprop_group(params: list[Tensor], state: dict, options: RpropOptions) -> tuple[list[int], bool]:
-    """Rprop on a param group in place: (indices left to the caller, a grad was sparse)."""
+def rprop_group(params: list[Tensor], state: dict, options: RpropOptions) -> tuple[Any, ...]:
+    """Rprop on a param group in place; returns what ``kernels.GroupFn`` describes."""
     lib = load()
     assert lib is not None
     return lib.rprop_group(params, state, ("prev", "step_size"), "step", *_rprop_args(options))

@@ -240,9 +240,13 @@ void rprop_range(S* __restrict w, const S* __restrict g, S* __restrict prev,
     T wi = static_cast<T>(w[i]);
     T gi = static_cast<T>(g[i]) * sgn;
     if (WD) gi = rnd<S>(std::fma(wi, wd, gi));
-    // torch: s = sign(g * prev) (NaN -> 0), then s>0 -> etaplus, s<0 -> etaminus, 0 -> 1
-    T s = sign_of(rnd<S>(gi * static_cast<T>(prev[i])));
-    T f = s > 0 ? etaplus : (s < 0 ? etaminus : (T)1);
+    // torch: s = sign(g * prev) (NaN -> 0), then masked assignments in sequence, each mask
+    // read from the previous result: s>0 -> etaplus, then <0 -> etaminus, then ==0 -> 1
+    // (so etas below or equal to 0 end where torch's do)
+    T f = sign_of(rnd<S>(gi * static_cast<T>(prev[i])));
+    f = f > 0 ? etaplus : f;
+    f = f < 0 ? etaminus : f;
+    f = f == 0 ? (T)1 : f;
     T ss = rnd<S>(clamp_nan(rnd<S>(static_cast<T>(step_size[i]) * f), lo, hi));
     step_size[i] = static_cast<S>(ss);
     T gz = (f == etaminus) ? (T)0 : gi;
@@ -302,17 +306,29 @@ bool same_layout(const at::Tensor& t, const at::Tensor& p) {
 // Fills `item` when p, g, buffers and step are fit for the kernel. Tensors are passed by
 // pointer: copying an at::Tensor that a Python object owns costs a round trip to the
 // interpreter (its refcount), which 2,000 small tensors would pay thousands of times.
-bool make_item(const at::Tensor& p, const at::Tensor& g, const at::Tensor* const* bufs,
-               int nbufs, const at::Tensor* step, Item& item) {
+// A grad whose memory partly overlaps its param's: one pass cannot give torch's results
+// (torch reads the whole grad before it writes the param, or refuses), so the caller decides.
+bool partial_overlap(const at::Tensor& p, const at::Tensor& g) {
+  const char* a = static_cast<const char*>(p.data_ptr());
+  const char* b = static_cast<const char*>(g.data_ptr());
+  const int64_t bytes = p.numel() * (int64_t)p.element_size();
+  return a != b && a < b + bytes && b < a + bytes;
+}
+
+enum Fit { FIT_OK, FIT_NO, FIT_OVERLAP };
+
+Fit make_item(const at::Tensor& p, const at::Tensor& g, const at::Tensor* const* bufs,
+              int nbufs, const at::Tensor* step, Item& item) {
   if (!plain_cpu(p) || !kernel_dtype(p.scalar_type()) || !p.is_non_overlapping_and_dense())
-    return false;
-  if (!same_layout(g, p)) return false;
+    return FIT_NO;
+  if (!same_layout(g, p)) return FIT_NO;
   for (int k = 0; k < nbufs; ++k)
-    if (bufs[k] != nullptr && !same_layout(*bufs[k], p)) return false;
+    if (bufs[k] != nullptr && !same_layout(*bufs[k], p)) return FIT_NO;
+  if (partial_overlap(p, g)) return FIT_OVERLAP;
   if (step != nullptr) {
     if (!plain_cpu(*step) || step->numel() != 1 ||
         (step->scalar_type() != at::kFloat && step->scalar_type() != at::kDouble))
-      return false;
+      return FIT_NO;
     item.step = step->data_ptr();
     item.step_double = step->scalar_type() == at::kDouble;
   } else {
@@ -325,7 +341,7 @@ bool make_item(const at::Tensor& p, const at::Tensor& g, const at::Tensor* const
     item.b[k] = k < nbufs && bufs[k] != nullptr ? bufs[k]->data_ptr() : nullptr;
   item.n = p.numel();
   item.dtype = p.scalar_type();
-  return true;
+  return FIT_OK;
 }
 
 // The tensor a Python object holds (owned by that object), or null for anything else.
@@ -348,6 +364,25 @@ struct Gathered {
   std::vector<Item> items;
   std::vector<int64_t> leftover;
   bool sparse = false;
+  // The first param whose state exists but lacks a buffer (or "step"), and that key; and
+  // the first param whose grad partly overlaps it. Either stops the step before any write.
+  int64_t missing = -1;
+  py::object missing_key;
+  int64_t overlap = -1;
+  // Strong references to the memory of every tensor the step touches, released after the
+  // kernels ran (with the GIL held): another thread replacing optimizer.state[p][...] or
+  // p.grad while the GIL is released cannot free memory the kernels still write.
+  std::vector<c10::Storage> keep;
+  void hold(const Item& item, const at::Tensor& p, const at::Tensor& g,
+            const at::Tensor* const* bufs, int nbufs, const at::Tensor* step) {
+    keep.push_back(p.storage());
+    keep.push_back(g.storage());
+    for (int k = 0; k < nbufs; ++k)
+      if (bufs[k] != nullptr) keep.push_back(bufs[k]->storage());
+    if (step != nullptr) keep.push_back(step->storage());
+    items.push_back(item);
+  }
+  bool stopped() const { return sparse || missing >= 0 || overlap >= 0; }
 };
 
 // `names`: the state key of each buffer slot of the kernel, None for a slot it does not use
@@ -375,25 +410,35 @@ Gathered gather_group(py::list params, py::dict state, py::tuple names, py::obje
     if (!g.defined()) continue;  // no grad: no update, as torch
     if (g.layout() != at::kStrided) out.sparse = true;
     PyObject* st = state_of(state.ptr(), obj);
-    if (st == nullptr || !PyDict_Check(st)) {
-      out.leftover.push_back(i);
+    if (st == nullptr || !PyDict_Check(st) || PyDict_GET_SIZE(st) == 0) {
+      out.leftover.push_back(i);  // no state yet: the caller creates it, as torch
       continue;
     }
     bool ok = true;
-    for (int k = 0; k < nbufs && ok; ++k) {
-      bufs[k] = nullptr;
-      if (keys[k] != nullptr) {
-        bufs[k] = tensor_in(PyDict_GetItem(st, keys[k]));
-        ok = bufs[k] != nullptr;
+    for (int k = 0; k <= nbufs && ok; ++k) {
+      PyObject* key = k < nbufs ? keys[k] : step_name.ptr();
+      if (key == nullptr) {
+        bufs[k] = nullptr;
+        continue;
       }
+      PyObject* value = PyDict_GetItem(st, key);
+      if (value == nullptr && out.missing < 0) {  // torch.optim raises KeyError here
+        out.missing = i;
+        out.missing_key = py::reinterpret_borrow<py::object>(key);
+      }
+      const at::Tensor* t = tensor_in(value);
+      if (k < nbufs) bufs[k] = t;
+      ok = t != nullptr;
     }
     const at::Tensor* step = ok ? tensor_in(PyDict_GetItem(st, step_name.ptr())) : nullptr;
     Item item;
-    if (step == nullptr || !make_item(*p, g, bufs, nbufs, step, item)) {
+    const Fit fit = step == nullptr ? FIT_NO : make_item(*p, g, bufs, nbufs, step, item);
+    if (fit == FIT_OVERLAP && out.overlap < 0) out.overlap = i;
+    if (fit != FIT_OK) {
       out.leftover.push_back(i);
       continue;
     }
-    out.items.push_back(item);
+    out.hold(item, *p, g, bufs, nbufs, step);
   }
   return out;
 }
@@ -435,7 +480,8 @@ Gathered gather_lists(py::list params, py::list grads, py::list buffers, py::obj
       ok = step != nullptr;
     }
     Item item;
-    if (ok && make_item(*p, *g, bufs, nbufs, step, item)) out.items.push_back(item);
+    if (ok && make_item(*p, *g, bufs, nbufs, step, item) == FIT_OK)
+      out.hold(item, *p, *g, bufs, nbufs, step);
     else out.leftover.push_back(i);
   }
   return out;
@@ -484,10 +530,13 @@ RmsArgs rms_args(double lr, double alpha, double eps, double wd, double mom, int
                  reinterpret_cast<void*>(sqrt_f32), reinterpret_cast<void*>(sqrt_f64)};
 }
 
-// The result: (indices left to the caller, whether a grad was sparse). With a sparse grad
-// nothing is updated, so the caller can raise as torch does before any update.
+// The result: (indices left to the caller, whether a grad was sparse, (index, key) of a
+// state without a buffer or None, index of a grad overlapping its param or -1). With any of
+// the last three nothing was updated, so the caller can refuse before any update.
 py::tuple finish(Gathered& got) {
-  return py::make_tuple(got.leftover, got.sparse);
+  py::object missing = py::none();
+  if (got.missing >= 0) missing = py::make_tuple(got.missing, got.missing_key);
+  return py::make_tuple(got.leftover, got.sparse, missing, got.overlap);
 }
 
 }  // namespace
@@ -497,7 +546,7 @@ py::tuple rmsprop_group(py::list params, py::dict state, py::tuple names, py::ob
                         int mom_mode, bool centered, bool eps_in_sqrt, bool maximize,
                         int64_t sqrt_f32, int64_t sqrt_f64, int nthreads) {
   Gathered got = gather_group(params, state, names, step_name);
-  if (!got.sparse)
+  if (!got.stopped())
     run_rmsprop(got.items, rms_args(lr, alpha, eps, wd, mom, wd_mode, mom_mode, centered,
                                      eps_in_sqrt, maximize, sqrt_f32, sqrt_f64), nthreads);
   return finish(got);
@@ -517,7 +566,7 @@ py::tuple rprop_group(py::list params, py::dict state, py::tuple names, py::obje
                       double etaminus, double etaplus, double lo, double hi, double wd,
                       bool maximize, int nthreads) {
   Gathered got = gather_group(params, state, names, step_name);
-  if (!got.sparse) run_rprop(got.items, RpropArgs{etaminus, etaplus, lo, hi, wd, maximize}, nthreads);
+  if (!got.stopped()) run_rprop(got.items, RpropArgs{etaminus, etaplus, lo, hi, wd, maximize}, nthreads);
   return finish(got);
 }
 
