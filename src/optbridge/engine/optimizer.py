@@ -139,12 +139,19 @@ class FusedOptimizer(Optimizer):
             self._step_params(group, range(len(params)), options, allow_kernel=False)
             return
         kernel = find_kernel(self.rule.name, "cpu", options)
-        if kernel is None or kernel.run_group is None:
+        if kernel is None or kernel.run_group is None or kernel.new_plan is None:
             self._step_params(group, range(len(params)), options)
             return
-        # The compiled kernel walks the group itself; it leaves what it cannot take (no state
-        # yet, another device, not dense, a tensor subclass) to the path below.
-        rest, sparse, missing, overlap = kernel.run_group(params, self.state, options)
+        # The compiled kernel walks the group itself, with the group's plan (its pointers
+        # cached from the last step, checked and rebuilt where anything changed); it leaves
+        # what it cannot take (no state yet, another device, not dense, a tensor subclass) to
+        # the path below. Plans are not state: state_dict and pickling never see them.
+        plans = self.__dict__.setdefault("_kernel_plans", {})
+        key = (kernel.name, next(i for i, g in enumerate(self.param_groups) if g is group))
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = kernel.new_plan()
+        rest, sparse, missing, overlap = kernel.run_group(params, self.state, options, plan)
         # With any of these nothing was updated: refuse as torch does, before any update.
         if sparse:
             raise RuntimeError(self.sparse_grad_message.format(name=self.display_name))
