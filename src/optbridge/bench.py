@@ -415,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds allowed for each torch.compile run (default 60)")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile rows")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory rows")
+    parser.add_argument("--no-options", action="store_true",
+                        help="skip the table of every option combination (about 1 min)")
     args = parser.parse_args(argv)
     ctx = BenchContext(workloads=[w for w in "abc" if w in args.workloads],
                        compile_cap_s=args.compile_cap)
@@ -438,6 +440,11 @@ def main(argv: list[str] | None = None) -> int:
     if ctx.memory:
         print()
         print(format_memory(ctx))
+    if not args.no_options:
+        from optbridge import bench_options
+
+        print()
+        print(bench_options.format_rows(bench_options.measure()))
     print()
     print("Targets (issue 17):")
     print("\n".join(targets(ctx)))

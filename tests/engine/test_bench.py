@@ -69,3 +69,16 @@ def test_targets_compare_each_figure_with_the_issue():
     assert "85% of a.add_(b) streaming bandwidth (target >= 90%): MISSED" in lines[1]
     assert "50.0x torch.optim.RMSprop(foreach=True) (target >= 40x): met" in lines[2]
     assert "ours/torch at most 1.056 (target <= 1.02): MISSED" in lines[3]
+
+
+def test_option_table_judges_each_combination_against_the_plain_step():
+    from optbridge import bench_options as bo
+
+    rows = [bo.OptionRow(bo.PLAIN, 100, 1.0, 0.9, 0.5),
+            bo.OptionRow("RMSprop momentum", 140, 1.4, 0.9, 0.5),  # same bytes/s: met
+            bo.OptionRow("RMSprop centered", 140, 2.0, 0.6, 0.5),  # 70% of plain: missed
+            bo.OptionRow("torch.optim.Adam(fused=True) (reference)", 140, 1.4, 0.9, 0.5)]
+    table = bo.format_rows(rows).splitlines()
+    assert "| 100% | met |" in table[4] and "| 70% | MISSED |" in table[5]
+    assert "| reference |" in table[6]
+    assert bo.rmsprop_streams(True, True) == 9 and bo.rmsprop_streams(False, False) == 5

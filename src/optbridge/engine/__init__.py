@@ -111,10 +111,15 @@ Driving the engine from a facade that is not torch-like
 Kernels and their cache
 -----------------------
 ``python -m optbridge.engine.build`` compiles the CPU kernel (a Python extension built against
-torch's headers) into ``$OPTBRIDGE_CACHE_DIR`` (default ``~/.cache/optbridge/kernels``), keyed
-by a hash of the source, the flags, the compiler, torch, Python and the CPU; later processes
-import it in milliseconds (a cold cache compiles it at the first step: about 40 s of CPU).
-Without a C++ compiler (or with ``OPTBRIDGE_DISABLE_CPU_KERNEL=1``) the torch-ops path is used.
+torch's headers, plus its explicitly vectorized ``at::vec`` loops once per CPU capability torch
+dispatches between: DEFAULT, AVX2, AVX512, each its own library) into ``$OPTBRIDGE_CACHE_DIR``
+(default ``~/.cache/optbridge/kernels``), keyed by a hash of the sources, the flags, the
+compiler, torch and Python; later processes import it in milliseconds and run the loops of
+``torch.backends.cpu.get_cpu_capability()``. A cold cache compiles it at the first step and
+says so on stderr, with the time it took (about a minute). Without a C++ compiler the torch-ops
+path is used and a RuntimeWarning says so once (``OPTBRIDGE_DISABLE_CPU_KERNEL=1``: silently).
+Each param group keeps a plan of its pointers between steps (never part of ``state_dict``),
+checked against the params list, the state dicts' versions and the data pointers each step.
 
 - ``optbridge.engine.kernels.available_kernels() -> dict[str, bool]``: what can run here.
 - ``optbridge.engine.kernels.find_kernel(rule_name, device_type, options, dtype=None)``: the

@@ -13,7 +13,7 @@ from typing import Any
 from torch import Tensor
 
 from optbridge.engine.kernels import find_kernel
-from optbridge.engine.rules.spec import Rule, as_kwargs
+from optbridge.engine.rules.spec import Rule, as_kwargs, partially_overlap
 
 # The torch-ops path on CPU runs a large contiguous tensor in slices that stay in L2 (64 Ki
 # elements keeps ~6 fp32 buffers in 2 MiB): the rule's several passes then hit the cache.
@@ -44,6 +44,7 @@ def run_torch_ops(rule: Rule, param: Tensor, grad: Tensor, state: dict[str, Tens
     n = param.numel()
     sliceable = (chunked and param.device.type == "cpu" and n > CPU_CHUNK_ELEMENTS
                  and param.is_contiguous() and grad.is_contiguous()
+                 and not partially_overlap(param, grad)  # slices would read updated values
                  and all(t.is_contiguous() and t.shape == param.shape for t in state.values()))
     if not sliceable:
         rule.update(param, grad, state, **kwargs)

@@ -81,9 +81,11 @@ class FusedOptimizer(Optimizer):
         # State dicts from before torch kept ``step`` as a tensor hold a number: convert it
         # as torch.optim's own __setstate__ does (load_state_dict comes through here).
         for group in self.param_groups:
-            for p in group["params"]:
+            for i, p in enumerate(group["params"]):
                 p_state = self.state.get(p)
-                if p_state and "step" in p_state and not torch.is_tensor(p_state["step"]):
+                if p_state and "step" not in p_state:  # torch.optim's KeyError, here too
+                    raise self._missing_state_error(group, i, "step")
+                if p_state and not torch.is_tensor(p_state["step"]):
                     device = p.device if group.get("capturable") else None
                     p_state["step"] = torch.tensor(float(p_state["step"]),
                                                    dtype=_get_scalar_dtype(), device=device)
@@ -137,16 +139,36 @@ class FusedOptimizer(Optimizer):
             self._step_params(group, range(len(params)), options, allow_kernel=False)
             return
         kernel = find_kernel(self.rule.name, "cpu", options)
-        if kernel is None or kernel.run_group is None:
+        if kernel is None or kernel.run_group is None or kernel.new_plan is None:
             self._step_params(group, range(len(params)), options)
             return
-        # The compiled kernel walks the group itself; it leaves what it cannot take (no state
-        # yet, another device, not dense, a tensor subclass) to the path below.
-        rest, sparse = kernel.run_group(params, self.state, options)
-        if sparse:  # nothing was updated: raise as torch does, before any update
+        # The compiled kernel walks the group itself, with the group's plan (its pointers
+        # cached from the last step, checked and rebuilt where anything changed); it leaves
+        # what it cannot take (no state yet, another device, not dense, a tensor subclass) to
+        # the path below. Plans are not state: state_dict and pickling never see them.
+        plans = self.__dict__.setdefault("_kernel_plans", {})
+        key = (kernel.name, next(i for i, g in enumerate(self.param_groups) if g is group))
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = kernel.new_plan()
+        rest, sparse, missing, overlap = kernel.run_group(params, self.state, options, plan)
+        # With any of these nothing was updated: refuse as torch does, before any update.
+        if sparse:
             raise RuntimeError(self.sparse_grad_message.format(name=self.display_name))
-        if rest:
+        if missing is not None:
+            raise self._missing_state_error(group, missing[0], missing[1])
+        if overlap >= 0:  # the rule's own ops, which read the whole grad first or refuse
+            self._step_params(group, range(len(params)), options)
+        elif rest:
             self._step_params(group, rest, options)
+
+    def _missing_state_error(self, group: dict[str, Any], index: int, key: str) -> KeyError:
+        """torch.optim's KeyError for a state (e.g. from a state dict) that lacks a buffer,
+        naming the param: the state is never re-created under the param's feet."""
+        where = next((i for i, g in enumerate(self.param_groups) if g is group), 0)
+        return KeyError(f"{key!r}: the state of param {index} of param group {where} has no "
+                        f"{key!r} entry (a state dict without it, or options changed since the "
+                        f"state was created); {self.display_name} needs it, as torch.optim does")
 
     def _step_params(self, group: dict[str, Any], indices: Any, options: Any, *,
                      allow_kernel: bool = True) -> None:
@@ -162,9 +184,18 @@ class FusedOptimizer(Optimizer):
                 continue
             if grad.layout != torch.strided:
                 raise RuntimeError(self.sparse_grad_message.format(name=self.display_name))
-            chosen.append((p, grad))
+            chosen.append((i, p, grad))
+        # Everything the rule would refuse is refused before the first update.
+        for i, p, grad in chosen:
+            if self.rule.check is not None:
+                self.rule.check(_local(p), _local(grad), options)
+            state = self.state.get(p)
+            if state:
+                for key in ("step", *(b.name for b in buffers)):
+                    if key not in state:
+                        raise self._missing_state_error(group, i, key)
         by_device: dict[str, tuple[list, list, list, list]] = {}
-        for p, grad in chosen:
+        for _, p, grad in chosen:
             state = self._ensure_state(p, grad, group, buffers, inits)
             lists = by_device.setdefault(p.device.type, ([], [], [], []))
             lists[0].append(_local(p))
@@ -181,15 +212,14 @@ class FusedOptimizer(Optimizer):
 
     def _ensure_state(self, p: Tensor, like: Tensor, group: dict[str, Any],
                       buffers: tuple[StateBuffer, ...], inits: dict[str, StateInit]) -> dict:
-        """``self.state[p]``, created as torch does on first use; buffers that the options
-        need but the state lacks (options changed since) are added."""
+        """``self.state[p]``, created as torch does on first use (an existing state that
+        lacks an entry is refused by the callers, as torch.optim does)."""
         state = self.state[p]
         if len(state) == 0:
             state["step"] = (torch.zeros((), dtype=_get_scalar_dtype(), device=p.device)
                              if group.get("capturable") else
                              torch.tensor(0.0, dtype=_get_scalar_dtype()))
-        for b in buffers:
-            if b.name not in state:
+            for b in buffers:
                 state[b.name] = self._new_buffer(p, like, b, group, inits)
         return state
 

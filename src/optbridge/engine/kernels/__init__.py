@@ -19,8 +19,12 @@ from torch import Tensor
 #: params (and their state, by buffer name; each ``steps[i]`` is incremented) in place.
 ListsFn = Callable[[list[Tensor], list[Tensor], dict[str, list[Tensor]], list[Tensor] | None,
                     Any], list[int]]
-#: ``run_group(params, optimizer_state, options) -> (indices not taken, a grad was sparse)``.
-GroupFn = Callable[[list[Tensor], dict, Any], tuple[list[int], bool]]
+#: ``run_group(params, optimizer_state, options, plan) -> (indices not taken, a grad was
+#: sparse, (index, key) of a state lacking a buffer or None, index of a grad partly
+#: overlapping its param or -1)``; with any of the last three, nothing was updated. ``plan``
+#: (from ``new_plan()``, one per param group) caches the group's pointers between steps.
+GroupFn = Callable[[list[Tensor], dict, Any, Any],
+                   tuple[list[int], bool, tuple[int, str] | None, int]]
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,8 @@ class Kernel:
     """A fused implementation of one rule on one device type.
 
     ``implements`` names the option fields it honours; ``dtypes`` the param dtypes it takes.
-    ``run_group`` (optional) reads grads and state straight from an optimizer's param group.
+    ``run_group`` (optional) reads grads and state straight from an optimizer's param group,
+    with a plan made by ``new_plan``.
     """
 
     name: str
@@ -37,6 +42,7 @@ class Kernel:
     run_lists: ListsFn
     available: Callable[[], bool]
     run_group: GroupFn | None = None
+    new_plan: Callable[[], Any] | None = None
 
     def supports(self, options: Any) -> bool:
         """Whether every option this kernel does not implement holds its default."""
@@ -58,9 +64,9 @@ def _cpu_kernels() -> dict[str, Kernel]:
 
     return {
         "rmsprop": Kernel("cpu-rmsprop", cpu.RMSPROP_IMPLEMENTS, cpu.DTYPES, cpu.rmsprop_lists,
-                          available, cpu.rmsprop_group),
+                          available, cpu.rmsprop_group, cpu.new_plan),
         "rprop": Kernel("cpu-rprop", cpu.RPROP_IMPLEMENTS, cpu.DTYPES, cpu.rprop_lists,
-                        available, cpu.rprop_group),
+                        available, cpu.rprop_group, cpu.new_plan),
     }
 
 

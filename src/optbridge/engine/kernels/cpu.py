@@ -1,10 +1,14 @@
 """Build, cache and call the one-pass CPU kernels (a C++/OpenMP Python extension).
 
-The extension is compiled once with the system C++ compiler against torch's headers into a
-cache directory keyed by a hash of the source, the flags, the compiler, torch's version and
-the CPU, so a later process imports it in milliseconds. It reads ``p.grad`` and the optimizer
-state of every param itself, so a step costs no Python work per tensor. If anything fails the
-engine falls back to the rule's torch ops.
+The update loops are compiled once per CPU capability (``DEFAULT``, and on x86 ``AVX2`` and
+``AVX512``, with the flags torch compiles its own kernels with), each into its own library,
+plus one binding extension; at load the loops of the capability torch itself dispatches to
+(``torch.backends.cpu.get_cpu_capability()``) are used, so the binaries are portable between
+CPUs, not bound to the building one. They are cached in a directory keyed by a hash of the
+sources, the flags, the compiler, torch's version and Python's, so a later process imports
+them in milliseconds. The extension reads ``p.grad`` and the optimizer state of every param
+itself, so a step costs no Python work per tensor. If anything fails the engine falls back to
+the rule's torch ops, and says so once.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import sys
 import sysconfig
 import tempfile
 import threading
+import time
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,12 +35,20 @@ import torch
 from torch import Tensor
 
 from optbridge import environment
-from optbridge.engine.kernels.cpu_source import CPU_KERNEL_SOURCE
+from optbridge.engine.kernels.cpu_math_source import COMMON_HEADER, MATH_SOURCE
+from optbridge.engine.kernels.cpu_source import BINDING_SOURCE
 from optbridge.engine.rules.rmsprop import RMSpropOptions
 from optbridge.engine.rules.rprop import RpropOptions
 
-CXX_FLAGS = ("-O3", "-march=native", "-fopenmp", "-ffp-contract=off", "-fno-math-errno",
-             "-shared", "-fPIC", "-std=c++20", "-w")
+# -ffp-contract=off: a multiply-add is fused exactly where torch's kernels fuse it, no more.
+CXX_FLAGS = ("-O3", "-ffp-contract=off", "-fno-math-errno", "-shared", "-fPIC", "-std=c++20",
+             "-w")
+#: The CPU capabilities torch compiles its kernels for (cmake/Codegen.cmake) and their flags.
+CAPABILITY_FLAGS = {
+    "DEFAULT": (),
+    "AVX2": ("-mavx2", "-mfma", "-mf16c"),
+    "AVX512": ("-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mfma", "-mf16c"),
+}
 #: The dtypes the kernels take (the extension checks each tensor against the same set).
 DTYPES = frozenset({torch.float32, torch.float64, torch.float16, torch.bfloat16})
 #: The options each kernel implements; any other field must hold its default.
@@ -47,6 +61,7 @@ THREADS_VARIABLE = "OPTBRIDGE_CPU_THREADS"
 _lock = threading.Lock()
 _library: ModuleType | None = None
 _load_error: str | None = None
+_variant: ctypes.CDLL | None = None  # the loops' library, kept loaded while the binding is
 
 
 def cache_dir() -> Path:
@@ -60,44 +75,57 @@ def _compiler() -> str | None:
     return os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
 
 
-def _cpu_fingerprint() -> str:
-    # -march=native binds the binary to this CPU model: key the cache by it.
-    model = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith(("model name", "flags")):
-                    model += line
-                    if line.startswith("flags"):
-                        break
-    except OSError:
-        pass
-    return model
+def capabilities() -> tuple[str, ...]:
+    """The capability variants built here: torch's x86 set, or only DEFAULT elsewhere."""
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        return ("DEFAULT", "AVX2", "AVX512")
+    return ("DEFAULT",)
 
 
-def _torch_flags() -> list[str]:
+def capability() -> str:
+    """The variant this process runs: the capability torch's own CPU kernels dispatch to."""
+    torch_capability = torch.backends.cpu.get_cpu_capability()
+    for name in ("AVX512", "AVX2"):
+        if name in torch_capability and name in capabilities():
+            return name
+    return "DEFAULT"
+
+
+def _torch_includes() -> list[str]:
     from torch.utils import cpp_extension
 
-    includes = [f"-I{d}" for d in cpp_extension.include_paths()]
-    includes.append(f"-I{sysconfig.get_paths()['include']}")
+    return [*(f"-I{d}" for d in cpp_extension.include_paths()),
+            f"-I{sysconfig.get_paths()['include']}",
+            f"-D_GLIBCXX_USE_CXX11_ABI={int(torch.compiled_with_cxx11_abi())}"]
+
+
+def _torch_libs(*names: str) -> list[str]:
+    from torch.utils import cpp_extension
+
     lib = cpp_extension.library_paths()[0]
-    abi = int(torch.compiled_with_cxx11_abi())
-    return [*includes, f"-D_GLIBCXX_USE_CXX11_ABI={abi}", "-DTORCH_API_INCLUDE_EXTENSION_H",
-            f"-L{lib}", f"-Wl,-rpath,{lib}", "-ltorch", "-ltorch_cpu", "-lc10", "-ltorch_python"]
+    return [f"-L{lib}", f"-Wl,-rpath,{lib}", *(f"-l{n}" for n in names)]
 
 
 def library_path(compiler: str) -> Path:
-    """The cache path of the extension for this source, flags, compiler, torch and CPU."""
+    """The cache path of the binding extension for these sources, flags, compiler, torch and
+    Python; each capability's loops lie beside it (``variant_path``)."""
     key = hashlib.sha256()
-    for part in (CPU_KERNEL_SOURCE, " ".join(CXX_FLAGS), compiler, _cpu_fingerprint(),
-                 torch.__version__, sys.version):
+    for part in (COMMON_HEADER, MATH_SOURCE, BINDING_SOURCE, " ".join(CXX_FLAGS),
+                 repr(sorted(CAPABILITY_FLAGS.items())), compiler, torch.__version__,
+                 sys.version):
         key.update(part.encode())
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     return cache_dir() / f"optbridge_cpu_{key.hexdigest()[:20]}{suffix}"
 
 
+def variant_path(binding: Path, name: str) -> Path:
+    """The library of one capability's loops, beside the binding ``binding``."""
+    return binding.with_name(f"{binding.name.split('.')[0]}_{name.lower()}.so")
+
+
 def build(verbose: bool = False) -> Path:
-    """Compile the kernel extension into the cache if it is not there; return its path."""
+    """Compile the binding and every capability's loops into the cache if they are not there
+    (concurrently); return the binding's path."""
     compiler = _compiler()
     if compiler is None:
         raise RuntimeError("no C++ compiler found (set CXX or install g++)")
@@ -107,17 +135,36 @@ def build(verbose: bool = False) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     module = target.name.split(".")[0]
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        src = Path(tmp) / "kernels.cpp"
-        src.write_text(CPU_KERNEL_SOURCE)
-        out = Path(tmp) / target.name
-        cmd = [compiler, *CXX_FLAGS, f"-DTORCH_EXTENSION_NAME={module}", str(src), "-o",
-               str(out), *_torch_flags()]
-        if verbose:
-            print(" ".join(cmd))
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"compiling the CPU kernel failed:\n{done.stderr[-2000:]}")
-        os.replace(out, target)  # atomic: concurrent builders never see a partial file
+        work = Path(tmp)
+        (work / "optbridge_kernels.h").write_text(COMMON_HEADER)
+        (work / "math.cpp").write_text(MATH_SOURCE)
+        (work / "binding.cpp").write_text(BINDING_SOURCE)
+        jobs = {variant_path(target, name): [
+            compiler, *CXX_FLAGS, *flags, f"-DCPU_CAPABILITY={name}",
+            f"-DCPU_CAPABILITY_{name}", f"-I{work}", str(work / "math.cpp"), "-o",
+            str(work / variant_path(target, name).name), *_torch_includes(),
+            *_torch_libs("c10")] for name, flags in CAPABILITY_FLAGS.items()
+            if name in capabilities()}
+        jobs[target] = [compiler, *CXX_FLAGS, "-fopenmp", f"-DOPTBRIDGE_MODULE={module}",
+                        f"-I{work}", str(work / "binding.cpp"), "-o", str(work / target.name),
+                        *_torch_includes(),
+                        *_torch_libs("torch", "torch_cpu", "c10", "torch_python")]
+        running = {}
+        for out, cmd in jobs.items():
+            if verbose:
+                print(" ".join(cmd))
+            running[out] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.PIPE, text=True)
+        failures = []
+        for out, proc in running.items():
+            _, err = proc.communicate(timeout=900)
+            if proc.returncode != 0:
+                failures.append(f"{out.name}: {err[-2000:]}")
+        if failures:
+            raise RuntimeError("compiling the CPU kernel failed:\n" + "\n".join(failures))
+        # the binding last, atomically: whoever sees it finds every variant beside it
+        for out in sorted(jobs, key=lambda p: p == target):
+            os.replace(work / out.name, out)
     return target
 
 
@@ -132,8 +179,9 @@ def _import(path: Path) -> ModuleType:
 
 
 def load() -> ModuleType | None:
-    """The loaded kernel extension, building it on first use; None when unavailable."""
-    global _library, _load_error
+    """The loaded kernel extension, building it on first use; None when unavailable (the
+    first failure warns once: the optimizers then run the rule's slower torch ops)."""
+    global _library, _load_error, _variant
     if _library is not None or _load_error is not None:
         return _library
     with _lock:
@@ -143,12 +191,33 @@ def load() -> ModuleType | None:
             _load_error = "disabled by OPTBRIDGE_DISABLE_CPU_KERNEL"
             return None
         try:
-            lib = _import(build())
+            lib = _import(_build_announced())
+            _variant = ctypes.CDLL(str(variant_path(Path(lib.__file__), capability())))
+            table = _variant.optbridge_table
+            table.restype = ctypes.c_void_p
+            lib.set_table(table())
             _SQRT.update(_torch_vml_sqrt())
             _library = lib
         except (OSError, ImportError, RuntimeError, subprocess.SubprocessError) as exc:
             _load_error = str(exc)
+            warnings.warn(f"optbridge: the CPU kernel is unavailable ({_load_error.strip()}); "
+                          "the fused optimizers run the rule's torch ops instead, several times "
+                          "slower", RuntimeWarning, stacklevel=3)
     return _library
+
+
+def _build_announced() -> Path:
+    """``build()``, saying on stderr that it compiles and how long it took, when it does."""
+    compiler = _compiler()
+    if compiler is not None and library_path(compiler).exists():
+        return library_path(compiler)
+    print("optbridge: compiling the CPU kernel (once; later processes load it from "
+          f"{cache_dir()}). This takes a minute or two...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    path = build()
+    print(f"optbridge: CPU kernel compiled in {time.perf_counter() - start:.1f} s",
+          file=sys.stderr, flush=True)
+    return path
 
 
 def _torch_vml_sqrt() -> dict[torch.dtype, int | None]:
@@ -218,17 +287,30 @@ def _rmsprop_args(options: RMSpropOptions) -> tuple[Any, ...]:
             bool(options.eps_in_sqrt), bool(options.maximize), *_sqrt_pointers(), threads())
 
 
+# The kernel's buffer slots, from the same predicates that create the buffers. The same
+# tuple objects every step: the plan compares them by identity.
+_RMSPROP_SLOTS = {(c, m): ("square_avg", "grad_avg" if c else None, "momentum_buffer" if m else None)
+                  for c in (False, True) for m in (False, True)}
+_RPROP_SLOTS = ("prev", "step_size")
+
+
 def _rmsprop_slots(options: RMSpropOptions) -> tuple[str | None, str | None, str | None]:
-    # The kernel's buffer slots, from the same predicates that create the buffers.
-    return ("square_avg", "grad_avg" if options.centered else None,
-            "momentum_buffer" if options.uses_momentum else None)
+    return _RMSPROP_SLOTS[bool(options.centered), options.uses_momentum]
 
 
-def rmsprop_group(params: list[Tensor], state: dict, options: RMSpropOptions) -> tuple[list[int], bool]:
-    """RMSprop on a param group in place: (indices left to the caller, a grad was sparse)."""
+def new_plan() -> Any:
+    """An empty plan for one param group: the step's pointers, cached between steps."""
     lib = load()
     assert lib is not None
-    return lib.rmsprop_group(params, state, _rmsprop_slots(options), "step",
+    return lib.Plan()
+
+
+def rmsprop_group(params: list[Tensor], state: dict, options: RMSpropOptions,
+                  plan: Any) -> tuple[Any, ...]:
+    """RMSprop on a param group in place; returns what ``kernels.GroupFn`` describes."""
+    lib = load()
+    assert lib is not None
+    return lib.rmsprop_group(plan, params, state, _rmsprop_slots(options), "step",
                              *_rmsprop_args(options))
 
 
@@ -248,11 +330,12 @@ def _rprop_args(options: RpropOptions) -> tuple[Any, ...]:
             float(options.weight_decay), bool(options.maximize), threads())
 
 
-def rprop_group(params: list[Tensor], state: dict, options: RpropOptions) -> tuple[list[int], bool]:
-    """Rprop on a param group in place: (indices left to the caller, a grad was sparse)."""
+def rprop_group(params: list[Tensor], state: dict, options: RpropOptions,
+                plan: Any) -> tuple[Any, ...]:
+    """Rprop on a param group in place; returns what ``kernels.GroupFn`` describes."""
     lib = load()
     assert lib is not None
-    return lib.rprop_group(params, state, ("prev", "step_size"), "step", *_rprop_args(options))
+    return lib.rprop_group(plan, params, state, _RPROP_SLOTS, "step", *_rprop_args(options))
 
 
 def rprop_lists(params: list[Tensor], grads: list[Tensor], state: dict[str, list[Tensor]],

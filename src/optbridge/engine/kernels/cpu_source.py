@@ -1,288 +1,64 @@
-"""C++ source of the one-pass CPU kernels (a Python extension, compiled once, cached on disk).
+"""C++ source of the CPU kernels' Python binding: gathering, the cached plan, threads, dispatch.
 
-The kernels take lists of tensors: each param is read and written in place where it lives,
-with its grad and its state, one tensor after the other (in list order, as torch's for-loop,
-so params that alias each other see the same values), each in one pass over memory.
+The update loops themselves are in ``cpu_math_source``, one library per CPU capability; the
+loader hands this extension the table of the one torch itself runs with (``set_table``). This
+translation unit, compiled once without instruction-set flags, reads ``p.grad`` and
+``optimizer.state[p]`` itself and splits the work of all tensors of a group over threads.
 
-``*_group`` entry points read ``p.grad`` and ``optimizer.state[p]`` themselves, so a step
-costs no Python work per tensor; ``*_lists`` take explicit tensor lists. Both return the
-indices of the tensors they did not take (no state yet, not dense, another device or dtype,
-a tensor subclass such as DTensor, mismatched layouts): the caller runs those itself.
+The plan: the first step of a param group records, per param, its state dict and buffers,
+their pointers and layouts, and holds strong references to them. Later steps reuse it while
+the params list, ``optimizer.state`` and each param's state dict are the same objects with the
+same dict versions, and every pointer still matches: what changed is rebuilt. Only the grads
+(``p.grad``, often a new tensor each step) are read and checked every step. While the kernels
+run without the GIL, the plan holds every state tensor and the step holds every grad's storage,
+so no tensor the step writes or reads can be freed by another thread.
 
-Arithmetic: float32 and float64 mirror torch's CPU ops (scalars rounded to the tensor dtype,
-the same operation order, one FMA exactly where torch's kernels contract a multiply-add), so
-Rprop is bit-identical to ``torch.optim`` and RMSprop is too when given torch's own sqrt
-routine (``sqrt_fn``), otherwise within one sqrt ulp. float16 and bfloat16 are computed in
-float32 and rounded once on store, as torch's fused optimizers do.
+``*_group`` entry points return (indices left to the caller, a grad was sparse, (index, key) of
+a state lacking a buffer or None, index of a grad partly overlapping its param or -1); with any
+of the last three nothing is updated. ``*_lists`` take explicit tensor lists (no plan).
 """
 
-CPU_KERNEL_SOURCE = r"""
-#include <torch/extension.h>
-#include <c10/util/BFloat16.h>
-#include <cmath>
-#include <cstdint>
-#include <limits>
+BINDING_SOURCE = r"""
+#include "optbridge_kernels.h"
+#include <Python.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <torch/csrc/autograd/python_variable.h>
+#include <algorithm>
 #include <vector>
+
+namespace py = pybind11;
+using optbridge::Item;
+using optbridge::KernelTable;
+using optbridge::kMaxBuffers;
+using optbridge::RangeFn;
 
 namespace {
 
-enum WeightDecay { WD_NONE = 0, WD_COUPLED = 1, WD_DECOUPLED = 2 };
-enum Momentum { MOM_NONE = 0, MOM_TORCH = 1, MOM_LR_INSIDE = 2 };
-constexpr int kMaxBuffers = 3;
-// Below this many elements one thread is faster than waking the OpenMP team.
+// Below this many elements in a whole group one thread is faster than waking the team.
 constexpr int64_t kParallelMin = 1 << 15;
-constexpr int64_t kBlock = 1024;  // elements per cache block of the VML path (L1-resident)
 // Work is handed out in chunks, dynamically: on shared vCPUs a thread that loses its core
-// delays one chunk, not a static half of the tensor that the other thread then waits for.
+// delays one chunk, not a static half of the group that the other thread then waits for.
 constexpr int64_t kChunk = 1 << 16;
 
-struct Item {
-  void* w;
-  const void* g;
-  void* b[kMaxBuffers];
-  void* step;
-  bool step_double;
-  int64_t n;
-  at::ScalarType dtype;
-};
+// The loops of the CPU capability torch runs with, from their own library (set_table): each
+// capability is a separate library so that no inline function compiled for a wider
+// instruction set can be shared with a narrower one.
+const KernelTable* g_table = nullptr;
 
-template <typename T>
-using SqrtFn = void (*)(int, const T*, T*);
+const KernelTable* table() {
+  TORCH_CHECK(g_table != nullptr, "optbridge: set_table was not called");
+  return g_table;
+}
 
-// ---------------------------------------------------------------------------------- RMSprop
-struct RmsArgs {
-  double lr, alpha, eps, wd, mom;
-  int wd_mode, mom_mode;
-  bool centered, eps_in_sqrt, maximize;
-  void* sqrt_f32;
-  void* sqrt_f64;
-};
-
-// One element's update, split at the square root so a vectorized external sqrt (VML) can be
-// applied to a whole cache block in between. torch's CPU ops contract a*b+c into one FMA
-// (addcmul, add with alpha, lerp): mirrored with std::fma, so rounding matches.
-template <typename S, typename T, int WD, bool CENTERED, bool EPS_IN_SQRT>
-inline T rms_before_sqrt(S* __restrict w, const S* __restrict g, S* __restrict v,
-                         S* __restrict ga, int64_t i, T sgn, T lr, T alpha, T one_m_alpha,
-                         T eps, T wd, bool lerp_low, T& gi_out) {
-  T wi = static_cast<T>(w[i]);
-  T gi = static_cast<T>(g[i]) * sgn;
-  if (WD == WD_COUPLED) gi = std::fma(wi, wd, gi);
-  if (WD == WD_DECOUPLED) w[i] = static_cast<S>(wi - (wi * wd) * lr);
-  T vi = std::fma(one_m_alpha * gi, gi, static_cast<T>(v[i]) * alpha);
-  v[i] = static_cast<S>(vi);
-  T d = vi;
-  if (CENTERED) {
-    T gai = static_cast<T>(ga[i]);
-    T diff = gi - gai;
-    gai = lerp_low ? std::fma(one_m_alpha, diff, gai) : std::fma(one_m_alpha - (T)1, diff, gi);
-    ga[i] = static_cast<S>(gai);
-    d = std::fma(-gai, gai, vi);
+int dtype_index(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return optbridge::F32;
+    case at::kDouble: return optbridge::F64;
+    case at::kHalf: return optbridge::F16;
+    case at::kBFloat16: return optbridge::BF16;
+    default: return -1;
   }
-  gi_out = gi;
-  return EPS_IN_SQRT ? d + eps : d;
-}
-
-template <typename S, typename T, int MOM, bool EPS_IN_SQRT>
-inline void rms_after_sqrt(S* __restrict w, S* __restrict b, int64_t i, T gi, T root, T lr,
-                           T neg_lr, T eps, T mom) {
-  T d = EPS_IN_SQRT ? root : root + eps;
-  T wi = static_cast<T>(w[i]);
-  if (MOM == MOM_TORCH) {
-    T bi = static_cast<T>(b[i]) * mom + gi / d;
-    b[i] = static_cast<S>(bi);
-    wi = std::fma(bi, neg_lr, wi);
-  } else if (MOM == MOM_LR_INSIDE) {
-    T bi = static_cast<T>(b[i]) * mom + (gi / d) * lr;
-    b[i] = static_cast<S>(bi);
-    wi = wi - bi;
-  } else {
-    wi = wi + (neg_lr * gi) / d;
-  }
-  w[i] = static_cast<S>(wi);
-}
-
-template <typename T>
-struct RmsScalars {
-  T sgn, lr, neg_lr, alpha, one_m_alpha, eps, wd, mom;
-  bool lerp_low;
-};
-
-// The loops take their buffers as __restrict parameters: with that promise the compiler
-// vectorizes them (a lambda capturing the pointers loses it and falls back to scalar code).
-template <typename S, typename T, int WD, bool CENTERED, int MOM, bool EPS_IN_SQRT>
-void rms_fused(S* __restrict w, const S* __restrict g, S* __restrict v, S* __restrict ga,
-               S* __restrict b, int64_t lo, int64_t hi, const RmsScalars<T>& k) {
-  const T sgn = k.sgn, lr = k.lr, neg_lr = k.neg_lr, alpha = k.alpha,
-          one_m_alpha = k.one_m_alpha, eps = k.eps, wd = k.wd, mom = k.mom;
-  const bool lerp_low = k.lerp_low;
-  for (int64_t i = lo; i < hi; ++i) {
-    T gi;
-    T d = rms_before_sqrt<S, T, WD, CENTERED, EPS_IN_SQRT>(w, g, v, ga, i, sgn, lr, alpha,
-                                                          one_m_alpha, eps, wd, lerp_low, gi);
-    rms_after_sqrt<S, T, MOM, EPS_IN_SQRT>(w, b, i, gi, std::sqrt(d), lr, neg_lr, eps, mom);
-  }
-}
-
-// torch's own sqrt (MKL VML) on L1-sized blocks: still one pass over main memory.
-template <typename S, typename T, int WD, bool CENTERED, int MOM, bool EPS_IN_SQRT>
-void rms_blocked(S* __restrict w, const S* __restrict g, S* __restrict v, S* __restrict ga,
-                 S* __restrict b, int64_t lo, int64_t hi, const RmsScalars<T>& k,
-                 SqrtFn<T> vsqrt) {
-  T tmp[kBlock];
-  T gs[kBlock];
-  for (int64_t start = lo; start < hi; start += kBlock) {
-    const int64_t m = (hi - start) < kBlock ? (hi - start) : kBlock;
-    for (int64_t j = 0; j < m; ++j)
-      tmp[j] = rms_before_sqrt<S, T, WD, CENTERED, EPS_IN_SQRT>(
-          w, g, v, ga, start + j, k.sgn, k.lr, k.alpha, k.one_m_alpha, k.eps, k.wd, k.lerp_low,
-          gs[j]);
-    vsqrt((int)m, tmp, tmp);
-    for (int64_t j = 0; j < m; ++j)
-      rms_after_sqrt<S, T, MOM, EPS_IN_SQRT>(w, b, start + j, gs[j], tmp[j], k.lr, k.neg_lr,
-                                             k.eps, k.mom);
-  }
-}
-
-template <typename S, typename T, int WD, bool CENTERED, int MOM, bool EPS_IN_SQRT>
-void rmsprop_tensor(const Item& it, const RmsArgs& a, int nthreads) {
-  S* w = static_cast<S*>(it.w);
-  const S* g = static_cast<const S*>(it.g);
-  S* v = static_cast<S*>(it.b[0]);
-  S* ga = static_cast<S*>(it.b[1]);
-  S* b = static_cast<S*>(it.b[2]);
-  const int64_t n = it.n;
-  // Scalars are rounded to the compute type once, as torch's CPU kernels do.
-  RmsScalars<T> k{a.maximize ? (T)-1 : (T)1, (T)a.lr, (T)(-a.lr), (T)a.alpha,
-                  (T)(1.0 - a.alpha), (T)a.eps, (T)a.wd, (T)a.mom, false};
-  k.lerp_low = std::fabs(k.one_m_alpha) < (T)0.5;
-  const int nt = n >= kParallelMin ? nthreads : 1;
-  SqrtFn<T> vsqrt = reinterpret_cast<SqrtFn<T>>(
-      std::is_same<T, double>::value ? a.sqrt_f64 : a.sqrt_f32);
-  // A small tensor runs on the calling thread: even a one-thread OpenMP region costs
-  // microseconds, which 2,000 small tensors would pay 2,000 times.
-  if (nt <= 1) {
-    if (vsqrt == nullptr) rms_fused<S, T, WD, CENTERED, MOM, EPS_IN_SQRT>(w, g, v, ga, b, 0, n, k);
-    else rms_blocked<S, T, WD, CENTERED, MOM, EPS_IN_SQRT>(w, g, v, ga, b, 0, n, k, vsqrt);
-    return;
-  }
-  const int64_t nchunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-  for (int64_t c = 0; c < nchunks; ++c) {
-    const int64_t lo = c * kChunk, hi = (c + 1) * kChunk < n ? (c + 1) * kChunk : n;
-    if (vsqrt == nullptr) rms_fused<S, T, WD, CENTERED, MOM, EPS_IN_SQRT>(w, g, v, ga, b, lo, hi, k);
-    else rms_blocked<S, T, WD, CENTERED, MOM, EPS_IN_SQRT>(w, g, v, ga, b, lo, hi, k, vsqrt);
-  }
-}
-
-using RmsFn = void (*)(const Item&, const RmsArgs&, int);
-
-template <typename S, typename T, int WD, bool C, int M>
-RmsFn pick_eps(bool e) {
-  return e ? &rmsprop_tensor<S, T, WD, C, M, true> : &rmsprop_tensor<S, T, WD, C, M, false>;
-}
-template <typename S, typename T, int WD, bool C>
-RmsFn pick_mom(int m, bool e) {
-  if (m == MOM_TORCH) return pick_eps<S, T, WD, C, MOM_TORCH>(e);
-  if (m == MOM_LR_INSIDE) return pick_eps<S, T, WD, C, MOM_LR_INSIDE>(e);
-  return pick_eps<S, T, WD, C, MOM_NONE>(e);
-}
-template <typename S, typename T, int WD>
-RmsFn pick_centered(bool c, int m, bool e) {
-  return c ? pick_mom<S, T, WD, true>(m, e) : pick_mom<S, T, WD, false>(m, e);
-}
-template <typename S, typename T>
-RmsFn pick_rms(const RmsArgs& a) {
-  if (a.wd_mode == WD_COUPLED) return pick_centered<S, T, WD_COUPLED>(a.centered, a.mom_mode, a.eps_in_sqrt);
-  if (a.wd_mode == WD_DECOUPLED) return pick_centered<S, T, WD_DECOUPLED>(a.centered, a.mom_mode, a.eps_in_sqrt);
-  return pick_centered<S, T, WD_NONE>(a.centered, a.mom_mode, a.eps_in_sqrt);
-}
-
-// ------------------------------------------------------------------------------------ Rprop
-struct RpropArgs {
-  double etaminus, etaplus, lo, hi, wd;
-  bool maximize;
-};
-
-// torch's sign(): NaN maps to 0.
-template <typename T>
-inline T sign_of(T x) {
-  return x > 0 ? (T)1 : (x < 0 ? (T)-1 : (T)0);
-}
-
-// torch's clamp(x, lo, hi) = min(max(x, lo), hi), a NaN in x or in a bound propagating.
-template <typename T>
-inline T clamp_nan(T x, T lo, T hi) {
-  if (std::isnan(x) || std::isnan(lo)) return std::numeric_limits<T>::quiet_NaN();
-  x = x < lo ? lo : x;
-  if (std::isnan(hi)) return std::numeric_limits<T>::quiet_NaN();
-  return x > hi ? hi : x;
-}
-
-// Rounds to the storage type where torch's per-op kernels store a result (a no-op when the
-// storage type is the compute type): Rprop on float16/bfloat16 then matches torch too.
-template <typename S, typename T>
-inline T rnd(T x) {
-  return static_cast<T>(static_cast<S>(x));
-}
-
-template <typename T>
-struct RpropScalars {
-  T sgn, etaminus, etaplus, lo, hi, wd;
-};
-
-template <typename S, typename T, bool WD>
-void rprop_range(S* __restrict w, const S* __restrict g, S* __restrict prev,
-                 S* __restrict step_size, int64_t lo_i, int64_t hi_i, const RpropScalars<T>& k) {
-  const T sgn = k.sgn, etaminus = k.etaminus, etaplus = k.etaplus, lo = k.lo, hi = k.hi,
-          wd = k.wd;
-  for (int64_t i = lo_i; i < hi_i; ++i) {
-    T wi = static_cast<T>(w[i]);
-    T gi = static_cast<T>(g[i]) * sgn;
-    if (WD) gi = rnd<S>(std::fma(wi, wd, gi));
-    // torch: s = sign(g * prev) (NaN -> 0), then s>0 -> etaplus, s<0 -> etaminus, 0 -> 1
-    T s = sign_of(rnd<S>(gi * static_cast<T>(prev[i])));
-    T f = s > 0 ? etaplus : (s < 0 ? etaminus : (T)1);
-    T ss = rnd<S>(clamp_nan(rnd<S>(static_cast<T>(step_size[i]) * f), lo, hi));
-    step_size[i] = static_cast<S>(ss);
-    T gz = (f == etaminus) ? (T)0 : gi;
-    w[i] = static_cast<S>(wi + ((T)-1 * sign_of(gz)) * ss);
-    prev[i] = static_cast<S>(gz);
-  }
-}
-
-template <typename S, typename T, bool WD>
-void rprop_tensor(const Item& it, const RpropArgs& a, int nthreads) {
-  S* w = static_cast<S*>(it.w);
-  const S* g = static_cast<const S*>(it.g);
-  S* prev = static_cast<S*>(it.b[0]);
-  S* step_size = static_cast<S*>(it.b[1]);
-  const int64_t n = it.n;
-  // torch rounds these scalars to the tensor dtype (index_put, clamp, eq)
-  const RpropScalars<T> k{a.maximize ? (T)-1 : (T)1, rnd<S>((T)a.etaminus),
-                          rnd<S>((T)a.etaplus), rnd<S>((T)a.lo), rnd<S>((T)a.hi), (T)a.wd};
-  const int nt = n >= kParallelMin ? nthreads : 1;
-  if (nt <= 1) {  // on the calling thread: see rmsprop_tensor
-    rprop_range<S, T, WD>(w, g, prev, step_size, 0, n, k);
-    return;
-  }
-  const int64_t nchunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-  for (int64_t c = 0; c < nchunks; ++c)
-    rprop_range<S, T, WD>(w, g, prev, step_size, c * kChunk,
-                          (c + 1) * kChunk < n ? (c + 1) * kChunk : n, k);
-}
-
-using RpropFn = void (*)(const Item&, const RpropArgs&, int);
-
-template <typename S, typename T>
-RpropFn pick_rprop(const RpropArgs& a) {
-  return a.wd != 0.0 ? &rprop_tensor<S, T, true> : &rprop_tensor<S, T, false>;
-}
-
-// ------------------------------------------------------------------------------ gathering
-bool kernel_dtype(at::ScalarType t) {
-  return t == at::kFloat || t == at::kDouble || t == at::kHalf || t == at::kBFloat16;
 }
 
 // A plain dense CPU tensor whose data the kernel may address directly.
@@ -292,68 +68,165 @@ bool plain_cpu(const at::Tensor& t) {
          !t.is_conj();
 }
 
-// Same dtype, sizes and strides as the param: then element k of every buffer is at the
-// same storage offset, and the update can walk memory linearly.
+// Same dtype, sizes and strides as the param: element k of both is at the same offset.
 bool same_layout(const at::Tensor& t, const at::Tensor& p) {
   return plain_cpu(t) && t.scalar_type() == p.scalar_type() && t.sizes() == p.sizes() &&
          t.strides() == p.strides();
 }
 
-// Fills `item` when p, g, buffers and step are fit for the kernel. Tensors are passed by
-// pointer: copying an at::Tensor that a Python object owns costs a round trip to the
-// interpreter (its refcount), which 2,000 small tensors would pay thousands of times.
-bool make_item(const at::Tensor& p, const at::Tensor& g, const at::Tensor* const* bufs,
-               int nbufs, const at::Tensor* step, Item& item) {
-  if (!plain_cpu(p) || !kernel_dtype(p.scalar_type()) || !p.is_non_overlapping_and_dense())
-    return false;
-  if (!same_layout(g, p)) return false;
-  for (int k = 0; k < nbufs; ++k)
-    if (bufs[k] != nullptr && !same_layout(*bufs[k], p)) return false;
-  if (step != nullptr) {
-    if (!plain_cpu(*step) || step->numel() != 1 ||
-        (step->scalar_type() != at::kFloat && step->scalar_type() != at::kDouble))
-      return false;
-    item.step = step->data_ptr();
-    item.step_double = step->scalar_type() == at::kDouble;
-  } else {
-    item.step = nullptr;
-    item.step_double = false;
-  }
-  item.w = p.data_ptr();
-  item.g = g.data_ptr();
-  for (int k = 0; k < kMaxBuffers; ++k)
-    item.b[k] = k < nbufs && bufs[k] != nullptr ? bufs[k]->data_ptr() : nullptr;
-  item.n = p.numel();
-  item.dtype = p.scalar_type();
-  return true;
+// A grad whose memory partly overlaps its param's: one pass cannot give torch's results
+// (torch reads the whole grad before it writes the param, or refuses), so the caller decides.
+bool partial_overlap(const at::Tensor& p, const at::Tensor& g) {
+  const char* a = static_cast<const char*>(p.data_ptr());
+  const char* b = static_cast<const char*>(g.data_ptr());
+  const int64_t bytes = p.numel() * (int64_t)p.element_size();
+  return a != b && a < b + bytes && b < a + bytes;
 }
 
-// The tensor a Python object holds (owned by that object), or null for anything else.
+bool fits_param(const at::Tensor& p) {
+  return plain_cpu(p) && dtype_index(p.scalar_type()) >= 0 && p.is_non_overlapping_and_dense();
+}
+
+bool fits_step(const at::Tensor& s) {
+  return plain_cpu(s) && s.numel() == 1 &&
+         (s.scalar_type() == at::kFloat || s.scalar_type() == at::kDouble);
+}
+
 const at::Tensor* tensor_in(PyObject* obj) {
   return (obj != nullptr && THPVariable_Check(obj)) ? &THPVariable_Unpack(obj) : nullptr;
 }
 
-// Look up optimizer.state[p] without calling Tensor.__hash__ (a Python function): a
-// tensor's hash is its id, so the dict is probed with that hash; on any mismatch the probe
-// misses, and the caller's slow path finds the entry the ordinary way.
+// optimizer.state[p] without calling Tensor.__hash__ (a Python function): a tensor's hash is
+// its id, so the dict is probed with that hash.
 PyObject* state_of(PyObject* state, PyObject* param) {
 #if PY_VERSION_HEX < 0x030D0000
   return _PyDict_GetItem_KnownHash(state, param, (Py_hash_t)(intptr_t)param);
 #else
-  return nullptr;
+  PyObject* found = PyDict_GetItemWithError(state, param);
+  if (found == nullptr) PyErr_Clear();
+  return found;
 #endif
 }
 
-struct Gathered {
-  std::vector<Item> items;
-  std::vector<int64_t> leftover;
-  bool sparse = false;
+// A dict's version (PEP 509): changes with every insertion, deletion or replacement.
+uint64_t version(PyObject* dict) {
+#if PY_VERSION_HEX < 0x030E0000
+  return reinterpret_cast<PyDictObject*>(dict)->ma_version_tag;
+#else
+  static uint64_t never = 0;
+  return ++never;  // no version to read: every step looks the state up again
+#endif
+}
+
+struct Entry {
+  PyObject* param = nullptr;  // identity; `p` keeps the object alive, so it cannot be reused
+  at::Tensor p;
+  py::object state;  // the param's state dict
+  uint64_t state_version = 0;
+  at::Tensor held[kMaxBuffers + 1];  // buffers, then step
+  // Their memory (and p's): p.data = ... or set_() from another thread swaps a tensor's
+  // storage, which must outlive the step that writes it.
+  c10::Storage keep[kMaxBuffers + 2];
+  std::vector<int64_t> sizes, strides;
+  Item item{};
+  bool ready = false;
+
+  void reset() { *this = Entry(); }
+  void hold_storage() {
+    keep[0] = p.storage();
+    for (int k = 0; k <= kMaxBuffers; ++k)
+      if (held[k].defined()) keep[k + 1] = held[k].storage();
+  }
+  // Still the tensors and memory the entry was built from (p.data = ..., set_ change them).
+  bool current(const at::Tensor& now) const {
+    if (!ready || now.data_ptr() != item.w || !now.sizes().equals(sizes) ||
+        !now.strides().equals(strides) || version(state.ptr()) != state_version)
+      return false;
+    for (int k = 0; k < kMaxBuffers; ++k)
+      if (held[k].defined() && held[k].data_ptr() != item.b[k]) return false;
+    return held[kMaxBuffers].data_ptr() == item.step;
+  }
 };
 
-// `names`: the state key of each buffer slot of the kernel, None for a slot it does not use
-// with these options; `step_name`: "step".
-Gathered gather_group(py::list params, py::dict state, py::tuple names, py::object step_name) {
-  Gathered out;
+struct Outcome {
+  std::vector<int64_t> leftover;
+  bool sparse = false;
+  int64_t missing = -1;
+  py::object missing_key;
+  int64_t overlap = -1;
+  bool stopped() const { return sparse || missing >= 0 || overlap >= 0; }
+  py::tuple result() const {
+    py::object m = py::none();
+    if (missing >= 0) m = py::make_tuple(missing, missing_key);
+    return py::make_tuple(leftover, sparse, m, overlap);
+  }
+};
+
+struct Plan {
+  py::object params, state, names;
+  uint64_t state_version = 0;
+  std::vector<Entry> entries;
+  std::vector<Item> items;
+  std::vector<c10::Storage> grads;  // this step's grads, held while the kernels run
+  bool busy = false;                // a step of another thread is running on this plan
+};
+
+// Fills e from optimizer.state[p]: false (and maybe out.missing) when the kernel cannot take it.
+bool build_entry(Entry& e, PyObject* obj, const at::Tensor& p, PyObject* state,
+                 PyObject* const* keys, int nbufs, PyObject* step_name, int64_t index,
+                 Outcome& out) {
+  e.reset();
+  PyObject* st = state_of(state, obj);
+  if (st == nullptr || !PyDict_Check(st) || PyDict_GET_SIZE(st) == 0) return false;
+  const at::Tensor* found[kMaxBuffers + 1] = {};
+  for (int k = 0; k <= nbufs; ++k) {
+    PyObject* key = k < nbufs ? keys[k] : step_name;
+    if (key == nullptr) continue;
+    PyObject* value = PyDict_GetItem(st, key);
+    if (value == nullptr) {  // torch.optim raises KeyError here
+      if (out.missing < 0) {
+        out.missing = index;
+        out.missing_key = py::reinterpret_borrow<py::object>(key);
+      }
+      return false;
+    }
+    found[k < nbufs ? k : kMaxBuffers] = tensor_in(value);
+    if (found[k < nbufs ? k : kMaxBuffers] == nullptr) return false;
+  }
+  if (!fits_param(p) || !fits_step(*found[kMaxBuffers])) return false;
+  for (int k = 0; k < nbufs; ++k)
+    if (found[k] != nullptr && !same_layout(*found[k], p)) return false;
+  e.param = obj;
+  e.p = p;
+  e.state = py::reinterpret_borrow<py::object>(st);
+  e.state_version = version(st);
+  e.sizes = p.sizes().vec();
+  e.strides = p.strides().vec();
+  e.item.w = p.data_ptr();
+  for (int k = 0; k < kMaxBuffers; ++k) {
+    if (k < nbufs && found[k] != nullptr) e.held[k] = *found[k];
+    e.item.b[k] = e.held[k].defined() ? e.held[k].data_ptr() : nullptr;
+  }
+  e.held[kMaxBuffers] = *found[kMaxBuffers];
+  e.hold_storage();
+  e.item.step = e.held[kMaxBuffers].data_ptr();
+  e.item.step_double = e.held[kMaxBuffers].scalar_type() == at::kDouble;
+  e.item.n = p.numel();
+  e.item.dtype = dtype_index(p.scalar_type());
+  e.ready = true;
+  return true;
+}
+
+bool same_names(const py::object& a, const py::tuple& b) {
+  if (!a || PyTuple_GET_SIZE(a.ptr()) != PyTuple_GET_SIZE(b.ptr())) return false;
+  for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(b.ptr()); ++k)
+    if (PyTuple_GET_ITEM(a.ptr(), k) != PyTuple_GET_ITEM(b.ptr(), k)) return false;
+  return true;
+}
+
+Outcome gather_group(Plan& plan, py::list params, py::dict state, py::tuple names,
+                     py::object step_name) {
+  Outcome out;
   const Py_ssize_t count = PyList_GET_SIZE(params.ptr());
   const int nbufs = (int)PyTuple_GET_SIZE(names.ptr());
   TORCH_CHECK(nbufs <= kMaxBuffers, "too many state buffers");
@@ -362,8 +235,17 @@ Gathered gather_group(py::list params, py::dict state, py::tuple names, py::obje
     keys[k] = PyTuple_GET_ITEM(names.ptr(), k);
     if (keys[k] == Py_None) keys[k] = nullptr;
   }
-  out.items.reserve(count);
-  const at::Tensor* bufs[kMaxBuffers];
+  if (!plan.params.is(params) || !plan.state.is(state) || !same_names(plan.names, names) ||
+      version(state.ptr()) != plan.state_version || (Py_ssize_t)plan.entries.size() != count) {
+    plan.entries.clear();
+    plan.entries.resize(count);
+    plan.params = params;
+    plan.state = state;
+    plan.names = names;
+    plan.state_version = version(state.ptr());
+  }
+  plan.items.clear();
+  plan.grads.clear();
   for (Py_ssize_t i = 0; i < count; ++i) {
     PyObject* obj = PyList_GET_ITEM(params.ptr(), i);
     const at::Tensor* p = tensor_in(obj);
@@ -374,38 +256,38 @@ Gathered gather_group(py::list params, py::dict state, py::tuple names, py::obje
     const at::Tensor& g = p->grad();
     if (!g.defined()) continue;  // no grad: no update, as torch
     if (g.layout() != at::kStrided) out.sparse = true;
-    PyObject* st = state_of(state.ptr(), obj);
-    if (st == nullptr || !PyDict_Check(st)) {
+    Entry& e = plan.entries[i];
+    if (!(e.param == obj && e.current(*p)) &&
+        !build_entry(e, obj, *p, state.ptr(), keys, nbufs, step_name.ptr(), i, out)) {
       out.leftover.push_back(i);
       continue;
     }
-    bool ok = true;
-    for (int k = 0; k < nbufs && ok; ++k) {
-      bufs[k] = nullptr;
-      if (keys[k] != nullptr) {
-        bufs[k] = tensor_in(PyDict_GetItem(st, keys[k]));
-        ok = bufs[k] != nullptr;
-      }
-    }
-    const at::Tensor* step = ok ? tensor_in(PyDict_GetItem(st, step_name.ptr())) : nullptr;
-    Item item;
-    if (step == nullptr || !make_item(*p, g, bufs, nbufs, step, item)) {
+    if (!same_layout(g, *p)) {
       out.leftover.push_back(i);
       continue;
     }
-    out.items.push_back(item);
+    if (partial_overlap(*p, g)) {
+      if (out.overlap < 0) out.overlap = i;
+      out.leftover.push_back(i);
+      continue;
+    }
+    Item item = e.item;
+    item.g = g.const_data_ptr();
+    plan.items.push_back(item);
+    plan.grads.push_back(g.storage());
   }
   return out;
 }
 
 // `buffers`: one list per kernel slot (None for an unused slot); `steps`: a list or None.
-Gathered gather_lists(py::list params, py::list grads, py::list buffers, py::object steps) {
-  Gathered out;
+Outcome gather_lists(Plan& plan, py::list params, py::list grads, py::list buffers,
+                     py::object steps) {
+  Outcome out;
   const Py_ssize_t count = PyList_GET_SIZE(params.ptr());
   const int nbufs = (int)PyList_GET_SIZE(buffers.ptr());
   TORCH_CHECK(nbufs <= kMaxBuffers, "too many state buffers");
   TORCH_CHECK(PyList_GET_SIZE(grads.ptr()) == count, "params and grads differ in length");
-  PyObject* lists[kMaxBuffers];
+  PyObject* lists[kMaxBuffers] = {};
   for (int k = 0; k < nbufs; ++k) {
     lists[k] = PyList_GET_ITEM(buffers.ptr(), k);
     if (lists[k] == Py_None) lists[k] = nullptr;
@@ -416,123 +298,163 @@ Gathered gather_lists(py::list params, py::list grads, py::list buffers, py::obj
   TORCH_CHECK(step_list == nullptr || (PyList_Check(step_list) &&
                                        PyList_GET_SIZE(step_list) == count),
               "steps must be None or a list as long as params");
-  out.items.reserve(count);
-  const at::Tensor* bufs[kMaxBuffers];
+  plan.entries.assign(count, Entry());
+  plan.items.clear();
+  plan.grads.clear();
   for (Py_ssize_t i = 0; i < count; ++i) {
     const at::Tensor* p = tensor_in(PyList_GET_ITEM(params.ptr(), i));
     const at::Tensor* g = tensor_in(PyList_GET_ITEM(grads.ptr(), i));
-    bool ok = p != nullptr && g != nullptr;
+    bool ok = p != nullptr && g != nullptr && fits_param(*p) && same_layout(*g, *p) &&
+              !partial_overlap(*p, *g);
+    Entry& e = plan.entries[i];
     for (int k = 0; k < nbufs && ok; ++k) {
-      bufs[k] = nullptr;
-      if (lists[k] != nullptr) {
-        bufs[k] = tensor_in(PyList_GET_ITEM(lists[k], i));
-        ok = bufs[k] != nullptr;
-      }
+      if (lists[k] == nullptr) continue;
+      const at::Tensor* b = tensor_in(PyList_GET_ITEM(lists[k], i));
+      ok = b != nullptr && same_layout(*b, *p);
+      if (ok) e.held[k] = *b;
     }
-    const at::Tensor* step = nullptr;
     if (ok && step_list != nullptr) {
-      step = tensor_in(PyList_GET_ITEM(step_list, i));
-      ok = step != nullptr;
+      const at::Tensor* s = tensor_in(PyList_GET_ITEM(step_list, i));
+      ok = s != nullptr && fits_step(*s);
+      if (ok) e.held[kMaxBuffers] = *s;
     }
-    Item item;
-    if (ok && make_item(*p, *g, bufs, nbufs, step, item)) out.items.push_back(item);
-    else out.leftover.push_back(i);
+    if (!ok) {
+      out.leftover.push_back(i);
+      continue;
+    }
+    Item item{};
+    item.w = p->data_ptr();
+    item.g = g->const_data_ptr();
+    for (int k = 0; k < kMaxBuffers; ++k)
+      item.b[k] = e.held[k].defined() ? e.held[k].data_ptr() : nullptr;
+    item.step = e.held[kMaxBuffers].defined() ? e.held[kMaxBuffers].data_ptr() : nullptr;
+    item.step_double = item.step != nullptr &&
+                       e.held[kMaxBuffers].scalar_type() == at::kDouble;
+    item.n = p->numel();
+    item.dtype = dtype_index(p->scalar_type());
+    e.p = *p;
+    e.hold_storage();
+    plan.items.push_back(item);
+    plan.grads.push_back(g->storage());
   }
   return out;
 }
 
-void bump_step(const Item& it) {
-  if (it.step == nullptr) return;
-  if (it.step_double) *static_cast<double*>(it.step) += 1.0;
-  else *static_cast<float*>(it.step) += 1.0f;
-}
-
-void run_rmsprop(const std::vector<Item>& items, const RmsArgs& a, int nthreads) {
-  const RmsFn f32 = pick_rms<float, float>(a), f64 = pick_rms<double, double>(a),
-              f16 = pick_rms<_Float16, float>(a), bf16 = pick_rms<c10::BFloat16, float>(a);
-  py::gil_scoped_release release;
+// Every item of the step, split over the threads as one range of elements.
+void run_items(const std::vector<Item>& items, RangeFn const* fns, const void* args,
+               int nthreads) {
   for (const Item& it : items) {
-    bump_step(it);
-    switch (it.dtype) {
-      case at::kFloat: f32(it, a, nthreads); break;
-      case at::kDouble: f64(it, a, nthreads); break;
-      case at::kHalf: f16(it, a, nthreads); break;
-      default: bf16(it, a, nthreads); break;
+    if (it.step == nullptr) continue;
+    if (it.step_double) *static_cast<double*>(it.step) += 1.0;
+    else *static_cast<float*>(it.step) += 1.0f;
+  }
+  std::vector<int64_t> start(items.size() + 1, 0);
+  for (size_t k = 0; k < items.size(); ++k) start[k + 1] = start[k] + items[k].n;
+  const int64_t total = start.back();
+  if (nthreads <= 1 || total < kParallelMin) {
+    for (const Item& it : items) fns[it.dtype](it, 0, it.n, args);
+    return;
+  }
+  // small enough that every thread gets several chunks, a whole number of cache lines
+  const int64_t chunk = std::max<int64_t>(
+      4096, std::min<int64_t>(kChunk, (total / (nthreads * 8) + 63) / 64 * 64));
+  const int64_t nchunks = (total + chunk - 1) / chunk;
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
+  for (int64_t c = 0; c < nchunks; ++c) {
+    int64_t lo = c * chunk;
+    const int64_t hi = std::min(total, lo + chunk);
+    size_t k = std::upper_bound(start.begin(), start.end(), lo) - start.begin() - 1;
+    for (; lo < hi && k < items.size(); ++k) {
+      const int64_t end = std::min(hi, start[k + 1]);
+      if (end > lo) fns[items[k].dtype](items[k], lo - start[k], end - start[k], args);
+      lo = std::max(lo, end);
     }
   }
 }
 
-void run_rprop(const std::vector<Item>& items, const RpropArgs& a, int nthreads) {
-  const RpropFn f32 = pick_rprop<float, float>(a), f64 = pick_rprop<double, double>(a),
-                f16 = pick_rprop<_Float16, float>(a), bf16 = pick_rprop<c10::BFloat16, float>(a);
-  py::gil_scoped_release release;
-  for (const Item& it : items) {
-    bump_step(it);
-    switch (it.dtype) {
-      case at::kFloat: f32(it, a, nthreads); break;
-      case at::kDouble: f64(it, a, nthreads); break;
-      case at::kHalf: f16(it, a, nthreads); break;
-      default: bf16(it, a, nthreads); break;
+template <typename Gather>
+py::tuple step(Plan& shared, Gather gather, RangeFn const* fns, const void* args, int nthreads) {
+  Plan local;  // a step already running on the shared plan (another thread) gets its own
+  Plan& plan = shared.busy ? local : shared;
+  Outcome out = gather(plan);
+  if (!out.stopped()) {
+    plan.busy = true;
+    {
+      py::gil_scoped_release release;
+      run_items(plan.items, fns, args, nthreads);
     }
+    plan.busy = false;
   }
+  plan.grads.clear();  // with the GIL: the last reference may free a Python-owned storage
+  return out.result();
 }
 
-RmsArgs rms_args(double lr, double alpha, double eps, double wd, double mom, int wd_mode,
-                 int mom_mode, bool centered, bool eps_in_sqrt, bool maximize,
-                 int64_t sqrt_f32, int64_t sqrt_f64) {
-  return RmsArgs{lr, alpha, eps, wd, mom, wd_mode, mom_mode, centered, eps_in_sqrt, maximize,
-                 reinterpret_cast<void*>(sqrt_f32), reinterpret_cast<void*>(sqrt_f64)};
+optbridge::RmsArgs rms_args(double lr, double alpha, double eps, double wd, double mom,
+                            int wd_mode, int mom_mode, bool centered, bool eps_in_sqrt,
+                            bool maximize, int64_t sqrt_f32, int64_t sqrt_f64) {
+  return optbridge::RmsArgs{lr, alpha, eps, wd, mom, wd_mode, mom_mode, centered, eps_in_sqrt,
+                            maximize, reinterpret_cast<void*>(sqrt_f32),
+                            reinterpret_cast<void*>(sqrt_f64)};
 }
 
-// The result: (indices left to the caller, whether a grad was sparse). With a sparse grad
-// nothing is updated, so the caller can raise as torch does before any update.
-py::tuple finish(Gathered& got) {
-  return py::make_tuple(got.leftover, got.sparse);
+void rms_fns(const optbridge::RmsArgs& a, RangeFn* fns) {
+  for (int d = 0; d < optbridge::NUM_DTYPES; ++d)
+    fns[d] = table()->rms[d][a.wd_mode][a.centered ? 1 : 0][a.mom_mode];
+}
+
+void rprop_fns(double wd, RangeFn* fns) {
+  for (int d = 0; d < optbridge::NUM_DTYPES; ++d) fns[d] = table()->rprop[d][wd != 0.0];
 }
 
 }  // namespace
 
-py::tuple rmsprop_group(py::list params, py::dict state, py::tuple names, py::object step_name,
-                        double lr, double alpha, double eps, double wd, double mom, int wd_mode,
-                        int mom_mode, bool centered, bool eps_in_sqrt, bool maximize,
-                        int64_t sqrt_f32, int64_t sqrt_f64, int nthreads) {
-  Gathered got = gather_group(params, state, names, step_name);
-  if (!got.sparse)
-    run_rmsprop(got.items, rms_args(lr, alpha, eps, wd, mom, wd_mode, mom_mode, centered,
-                                     eps_in_sqrt, maximize, sqrt_f32, sqrt_f64), nthreads);
-  return finish(got);
-}
-
-py::tuple rmsprop_lists(py::list params, py::list grads, py::list buffers, py::object steps,
-                        double lr, double alpha, double eps, double wd, double mom, int wd_mode,
-                        int mom_mode, bool centered, bool eps_in_sqrt, bool maximize,
-                        int64_t sqrt_f32, int64_t sqrt_f64, int nthreads) {
-  Gathered got = gather_lists(params, grads, buffers, steps);
-  run_rmsprop(got.items, rms_args(lr, alpha, eps, wd, mom, wd_mode, mom_mode, centered,
-                                   eps_in_sqrt, maximize, sqrt_f32, sqrt_f64), nthreads);
-  return finish(got);
-}
-
-py::tuple rprop_group(py::list params, py::dict state, py::tuple names, py::object step_name,
-                      double etaminus, double etaplus, double lo, double hi, double wd,
-                      bool maximize, int nthreads) {
-  Gathered got = gather_group(params, state, names, step_name);
-  if (!got.sparse) run_rprop(got.items, RpropArgs{etaminus, etaplus, lo, hi, wd, maximize}, nthreads);
-  return finish(got);
-}
-
-py::tuple rprop_lists(py::list params, py::list grads, py::list buffers, py::object steps,
-                      double etaminus, double etaplus, double lo, double hi, double wd,
-                      bool maximize, int nthreads) {
-  Gathered got = gather_lists(params, grads, buffers, steps);
-  run_rprop(got.items, RpropArgs{etaminus, etaplus, lo, hi, wd, maximize}, nthreads);
-  return finish(got);
-}
-
-PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
-  m.def("rmsprop_group", &rmsprop_group);
-  m.def("rmsprop_lists", &rmsprop_lists);
-  m.def("rprop_group", &rprop_group);
-  m.def("rprop_lists", &rprop_lists);
+PYBIND11_MODULE(OPTBRIDGE_MODULE, m) {
+  py::class_<Plan>(m, "Plan").def(py::init<>());
+  m.def("set_table", [](int64_t address) {
+    g_table = reinterpret_cast<const KernelTable*>(address);
+  });
+  m.def("rmsprop_group", [](Plan& plan, py::list params, py::dict state, py::tuple names,
+                            py::object step_name, double lr, double alpha, double eps, double wd,
+                            double mom, int wd_mode, int mom_mode, bool centered,
+                            bool eps_in_sqrt, bool maximize, int64_t sqrt_f32, int64_t sqrt_f64,
+                            int nthreads) {
+    const auto a = rms_args(lr, alpha, eps, wd, mom, wd_mode, mom_mode, centered, eps_in_sqrt,
+                            maximize, sqrt_f32, sqrt_f64);
+    RangeFn fns[optbridge::NUM_DTYPES];
+    rms_fns(a, fns);
+    return step(plan, [&](Plan& p) { return gather_group(p, params, state, names, step_name); },
+                fns, &a, nthreads);
+  });
+  m.def("rmsprop_lists", [](py::list params, py::list grads, py::list buffers, py::object steps,
+                            double lr, double alpha, double eps, double wd, double mom,
+                            int wd_mode, int mom_mode, bool centered, bool eps_in_sqrt,
+                            bool maximize, int64_t sqrt_f32, int64_t sqrt_f64, int nthreads) {
+    const auto a = rms_args(lr, alpha, eps, wd, mom, wd_mode, mom_mode, centered, eps_in_sqrt,
+                            maximize, sqrt_f32, sqrt_f64);
+    RangeFn fns[optbridge::NUM_DTYPES];
+    rms_fns(a, fns);
+    Plan plan;
+    return step(plan, [&](Plan& p) { return gather_lists(p, params, grads, buffers, steps); },
+                fns, &a, nthreads);
+  });
+  m.def("rprop_group", [](Plan& plan, py::list params, py::dict state, py::tuple names,
+                          py::object step_name, double etaminus, double etaplus, double lo,
+                          double hi, double wd, bool maximize, int nthreads) {
+    const optbridge::RpropArgs a{etaminus, etaplus, lo, hi, wd, maximize};
+    RangeFn fns[optbridge::NUM_DTYPES];
+    rprop_fns(wd, fns);
+    return step(plan, [&](Plan& p) { return gather_group(p, params, state, names, step_name); },
+                fns, &a, nthreads);
+  });
+  m.def("rprop_lists", [](py::list params, py::list grads, py::list buffers, py::object steps,
+                          double etaminus, double etaplus, double lo, double hi, double wd,
+                          bool maximize, int nthreads) {
+    const optbridge::RpropArgs a{etaminus, etaplus, lo, hi, wd, maximize};
+    RangeFn fns[optbridge::NUM_DTYPES];
+    rprop_fns(wd, fns);
+    Plan plan;
+    return step(plan, [&](Plan& p) { return gather_lists(p, params, grads, buffers, steps); },
+                fns, &a, nthreads);
+  });
 }
 """

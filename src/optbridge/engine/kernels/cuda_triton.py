@@ -20,6 +20,7 @@ from torch import Tensor
 
 from optbridge.engine.rules.rmsprop import RMSpropOptions
 from optbridge.engine.rules.rprop import RpropOptions
+from optbridge.engine.rules.spec import partially_overlap
 
 BLOCK = 1024
 DTYPES = frozenset({torch.float32, torch.float64, torch.float16, torch.bfloat16})
@@ -128,8 +129,12 @@ def _kernels() -> tuple[Any, Any]:
         if WD:
             g = g + wd * w
         pr = g * tl.load(prev_ptr + offs, mask=mask).to(COMPUTE)
-        # torch: sign(g * prev) with sign(NaN) = 0, mapped to etaplus / etaminus / 1
-        f = tl.where(pr > 0, etaplus, tl.where(pr < 0, etaminus, 1.0))
+        # torch: sign(g * prev) with sign(NaN) = 0, then masked assignments in sequence, each
+        # mask read from the previous result (>0 -> etaplus, <0 -> etaminus, ==0 -> 1)
+        f = tl.where(pr > 0, 1.0, tl.where(pr < 0, -1.0, 0.0))
+        f = tl.where(f > 0, etaplus, f)
+        f = tl.where(f < 0, etaminus, f)
+        f = tl.where(f == 0, 1.0, f)
         s = tl.load(ss_ptr + offs, mask=mask).to(COMPUTE) * f
         # torch's clamp: a NaN in the value or in a bound propagates (x != x: x is NaN,
         # the test that compiles everywhere, the interpreter included)
@@ -176,7 +181,9 @@ def _batches(params: list[Tensor], tensor_lists: list[list[Tensor]]
     for i, p in enumerate(params):
         fit = (p.dtype in DTYPES and p.layout == torch.strided and p.numel() > 0
                and _dense(p)
-               and all(_takes(ts[i], p) for ts in tensor_lists))
+               and all(_takes(ts[i], p) for ts in tensor_lists)
+               # blocks run in parallel: a grad overlapping its param is left to torch's ops
+               and not partially_overlap(p, tensor_lists[0][i]))
         if fit:
             by_dtype.setdefault(p.dtype, []).append(i)
         else:
@@ -243,9 +250,11 @@ def rprop_lists(params: list[Tensor], grads: list[Tensor], state: dict[str, list
         tables, sizes, block_tensor, starts, n_blocks = _tables(
             members, [params, grads, prev, step_size], params[members[0]].device)
         storage, compute = _triton_dtypes(dtype)
+        # torch rounds the etas to the param dtype before it compares factors with etaminus
+        eta_minus, eta_plus = (float(torch.tensor(float(e), dtype=dtype)) for e in (etaminus, etaplus))
         kernel[(n_blocks,)](
             *tables, sizes, block_tensor, starts, -1.0 if options.maximize else 1.0,
-            float(etaminus), float(etaplus), float(lo), float(hi), wd, DTYPE=storage,
+            eta_minus, eta_plus, float(lo), float(hi), wd, DTYPE=storage,
             COMPUTE=compute, WD=wd != 0, BLOCK_SIZE=BLOCK,
         )
     return rest

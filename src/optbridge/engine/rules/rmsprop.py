@@ -7,7 +7,12 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from optbridge.engine.rules.spec import Rule, StateBuffer
+from optbridge.engine.rules.spec import Rule, StateBuffer, partially_overlap
+
+#: torch's message for an in-place op whose input partly overlaps its output.
+OVERLAP_MESSAGE = ("unsupported operation: some elements of the input tensor and the written-to "
+                   "tensor refer to a single memory location. Please clone() the tensor before "
+                   "performing the operation.")
 
 
 def rmsprop_(
@@ -112,10 +117,22 @@ class RMSpropOptions:
         return bool(self.momentum > 0)
 
 
+def rmsprop_check(param: Tensor, grad: Tensor, options: RMSpropOptions) -> None:
+    """Raise torch's RuntimeError where ``rmsprop_`` would write the caller's own grad into a
+    param it partly overlaps (``param.addcdiv_(grad, ...)``): no momentum, no maximize and no
+    coupled weight decay, each of which would hand a new tensor instead."""
+    coupled_decay = options.weight_decay != 0 and not options.decoupled_weight_decay
+    if options.uses_momentum or options.maximize or coupled_decay:
+        return
+    if partially_overlap(param, grad):
+        raise RuntimeError(OVERLAP_MESSAGE)
+
+
 RMSPROP = Rule(
     name="rmsprop",
     update=rmsprop_,
     options=RMSpropOptions,
+    check=rmsprop_check,
     state=(
         StateBuffer("square_avg", "zeros"),
         StateBuffer("momentum_buffer", "zeros", when=lambda o: o.uses_momentum),

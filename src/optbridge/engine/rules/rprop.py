@@ -38,10 +38,12 @@ def rprop_(
 
     # Under autograd (differentiable=True) mul saves prev, which is overwritten below.
     sign = grad.mul(prev.clone() if torch.is_grad_enabled() else prev).sign()
-    # torch.where instead of masked assignment: same values, fewer ops on big buffers.
-    factor = torch.where(
-        sign.gt(0), etaplus, torch.where(sign.lt(0), etaminus, torch.where(sign.eq(0), 1, sign))
-    )
+    # torch.optim.Rprop assigns the factors one mask after the other, each mask read from the
+    # result of the previous assignment: an etaplus below 0 is then overwritten by etaminus,
+    # an eta equal to 0 by 1. torch.where in the same order gives the same values for any etas.
+    factor = torch.where(sign.gt(0), etaplus, sign)
+    factor = torch.where(factor.lt(0), etaminus, factor)
+    factor = torch.where(factor.eq(0), 1, factor)
     step_size.mul_(factor).clamp_(step_size_min, step_size_max)
     grad = torch.where(factor.eq(etaminus), 0, grad)
     param.addcmul_(grad.sign(), step_size, value=-1)

@@ -54,12 +54,17 @@ class Rule:
         Default: one derived from ``update``'s keyword-only parameters.
     state : tuple of StateBuffer
         The buffers, in creation order.
+    check : callable, optional
+        ``check(param, grad, options) -> None`` raises for a pair that ``update`` refuses
+        (e.g. torch's error for a grad overlapping its param); the engine calls it for every
+        pair of a step before the first update, so a refused step writes nothing.
     """
 
     name: str
     update: Callable[..., None]
     state: tuple[StateBuffer, ...] = field(default_factory=tuple)
     options: type = None  # type: ignore[assignment]  # filled in by __post_init__
+    check: Callable[[torch.Tensor, torch.Tensor, Any], None] | None = None
 
     def __post_init__(self) -> None:
         if self.options is None:
@@ -93,6 +98,20 @@ def options_type_of(name: str, update: Callable[..., None]) -> type:
             fields.append((param.name, Any, field(default=param.default)))
     fields.sort(key=lambda f: len(f) == 3)  # required fields first, as dataclasses need
     return dataclasses.make_dataclass(f"{name}_options", fields, frozen=True)
+
+
+def partially_overlap(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Whether ``a`` and ``b`` share some memory without being the same elements: torch's
+    in-place ops refuse such an input ("... refer to a single memory location"), and no
+    one-pass kernel can give their results. Like torch, only contiguous tensors are compared."""
+    if a.device != b.device or a.numel() == 0 or b.numel() == 0:
+        return False
+    if not (a.is_contiguous() and b.is_contiguous()):
+        return False
+    if a.data_ptr() == b.data_ptr() and a.shape == b.shape and a.dtype == b.dtype:
+        return False  # the same elements: a full overlap, which torch's ops accept
+    a0, b0 = a.data_ptr(), b.data_ptr()
+    return a0 < b0 + b.numel() * b.element_size() and b0 < a0 + a.numel() * a.element_size()
 
 
 def as_kwargs(options: Any) -> dict[str, Any]:
