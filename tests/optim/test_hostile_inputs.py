@@ -87,9 +87,10 @@ def test_huge_thread_count_is_clamped_not_a_crash():
 def test_bad_thread_count_is_a_clear_error_naming_the_variable(value):
     done = run_python(STEP, OPTBRIDGE_CPU_THREADS=value)
     assert done.returncode == 1, done.stderr  # a Python error, not a signal
+    # EnvironmentVariableError is the ValueError every OPTBRIDGE_* variable is refused with.
     assert done.stderr.strip().splitlines()[-1] == (
-        f"ValueError: OPTBRIDGE_CPU_THREADS={value!r}: expected a positive integer (the CPU "
-        "kernel's thread count)")
+        f"optbridge.environment.EnvironmentVariableError: OPTBRIDGE_CPU_THREADS={value!r}: "
+        "expected a positive integer (the CPU kernel's thread count)")
 
 
 # ------------------------------------------------------------- 5: Rprop with NaN and inf
