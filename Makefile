@@ -47,7 +47,7 @@ test: lint html ## ruff, build the site, then run every test (pytest)
 check: $(STAMP) ## Check every claim of every mapping page, as a table
 	$(BIN)/python -m optbridge.mappings.checks docs/mappings
 
-bench: $(STAMP) ## Benchmark the fused optimizers and the simulated NPU (about 4 min)
+bench: $(STAMP) ## Benchmark the fused optimizers, the simulated NPU and the first step after a fresh pip install (about 8 min)
 	$(BIN)/python -m optbridge.bench
 
 # CHECK=1: compare with the committed records instead of rewriting them (what CI runs).
@@ -66,7 +66,7 @@ goldens: $(STAMP) ## Maintainers: re-record each framework's data/ from the real
 	$(BIN)/python -m optbridge.frameworks.recording
 
 lint: $(STAMP) ## ruff
-	$(BIN)/ruff check src tests examples conf.py
+	$(BIN)/ruff check src tests examples conf.py setup.py
 
 serve: ## Serve build/html on http://localhost:$(PORT)
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory build/html

@@ -417,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-memory", action="store_true", help="skip the memory rows")
     parser.add_argument("--no-options", action="store_true",
                         help="skip the table of every option combination (about 1 min)")
+    parser.add_argument("--no-install", action="store_true",
+                        help="skip the first step after a fresh pip install (about 3 min)")
     args = parser.parse_args(argv)
     ctx = BenchContext(workloads=[w for w in "abc" if w in args.workloads],
                        compile_cap_s=args.compile_cap)
@@ -446,8 +448,12 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(bench_options.format_rows(bench_options.measure()))
     print()
-    print("Targets (issue 17):")
+    print("Targets:")
     print("\n".join(targets(ctx)))
+    if not args.no_install:
+        from optbridge import bench_install
+
+        print(bench_install.format_first_step(bench_install.measure()))
     print(f"total bench time {time.perf_counter() - start:.0f} s")
     return 0
 

@@ -4,7 +4,9 @@ The update loops are compiled once per CPU capability (``DEFAULT``, and on x86 `
 ``AVX512``, with the flags torch compiles its own kernels with), each into its own library,
 plus one binding extension; at load the loops of the capability torch itself dispatches to
 (``torch.backends.cpu.get_cpu_capability()``) are used, so the binaries are portable between
-CPUs, not bound to the building one. They are cached in a directory keyed by a hash of the
+CPUs, not bound to the building one. ``pip install`` compiles them into the package
+(``setup.py``), so a user's first step loads them; otherwise (an editable install, a package
+built without a compiler) they are compiled on first use into a directory keyed by a hash of the
 sources, the flags, the compiler, torch's version and Python's, so a later process imports
 them in milliseconds. The extension reads ``p.grad`` and the optimizer state of every param
 itself, so a step costs no Python work per tensor. If anything fails the engine falls back to
@@ -106,16 +108,30 @@ def _torch_libs(*names: str) -> list[str]:
     return [f"-L{lib}", f"-Wl,-rpath,{lib}", *(f"-l{n}" for n in names)]
 
 
+def _binding_name(*key_parts: str) -> str:
+    """The binding extension's file name: a hash of the sources, the flags, torch's version,
+    Python's and ``key_parts``, so a change to any of them never loads a stale binary."""
+    key = hashlib.sha256()
+    for part in (COMMON_HEADER, MATH_SOURCE, BINDING_SOURCE, " ".join(CXX_FLAGS),
+                 repr(sorted(CAPABILITY_FLAGS.items())), torch.__version__, sys.version,
+                 *key_parts):
+        key.update(part.encode())
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    return f"optbridge_cpu_{key.hexdigest()[:20]}{suffix}"
+
+
 def library_path(compiler: str) -> Path:
     """The cache path of the binding extension for these sources, flags, compiler, torch and
     Python; each capability's loops lie beside it (``variant_path``)."""
-    key = hashlib.sha256()
-    for part in (COMMON_HEADER, MATH_SOURCE, BINDING_SOURCE, " ".join(CXX_FLAGS),
-                 repr(sorted(CAPABILITY_FLAGS.items())), compiler, torch.__version__,
-                 sys.version):
-        key.update(part.encode())
-    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-    return cache_dir() / f"optbridge_cpu_{key.hexdigest()[:20]}{suffix}"
+    return cache_dir() / _binding_name(compiler)
+
+
+def installed_path(package_dir: Path | None = None) -> Path:
+    """Where ``pip install`` puts the binding extension inside the package (``package_dir``: the
+    ``optbridge`` folder being built; default: the one imported). Keyed without the compiler:
+    the user running it may have none."""
+    root = package_dir if package_dir is not None else Path(__file__).parents[2]
+    return root / "engine" / "kernels" / "compiled" / _binding_name()
 
 
 def variant_path(binding: Path, name: str) -> Path:
@@ -123,13 +139,13 @@ def variant_path(binding: Path, name: str) -> Path:
     return binding.with_name(f"{binding.name.split('.')[0]}_{name.lower()}.so")
 
 
-def build(verbose: bool = False) -> Path:
-    """Compile the binding and every capability's loops into the cache if they are not there
-    (concurrently); return the binding's path."""
+def build(verbose: bool = False, target: Path | None = None) -> Path:
+    """Compile the binding and every capability's loops (concurrently) to ``target`` (default:
+    the cache) if they are not there; return the binding's path."""
     compiler = _compiler()
     if compiler is None:
         raise RuntimeError("no C++ compiler found (set CXX or install g++)")
-    target = library_path(compiler)
+    target = target if target is not None else library_path(compiler)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -207,7 +223,10 @@ def load() -> ModuleType | None:
 
 
 def _build_announced() -> Path:
-    """``build()``, saying on stderr that it compiles and how long it took, when it does."""
+    """The binding ``pip install`` compiled, else ``build()``'s, saying on stderr that it
+    compiles and how long it took, when it does."""
+    if installed_path().exists():
+        return installed_path()
     compiler = _compiler()
     if compiler is not None and library_path(compiler).exists():
         return library_path(compiler)
